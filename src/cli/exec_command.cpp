@@ -1,0 +1,119 @@
+// `rvisor exec`: the fast path for bare-metal programs (test suites, benchmarks, demos).
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "machine/bare_metal_machine.hpp"
+
+namespace rvisor::cli {
+
+namespace {
+
+struct ExecOptions {
+    std::string program;
+    u64 max_instructions = 0;
+    double timeout_seconds = 0;
+    std::string memory = "128M";
+    bool stats = false;
+};
+
+// Parses sizes like "512M", "2G", "65536". Throws CLI::ValidationError.
+u64 parse_size(const std::string& text) {
+    std::size_t end = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(text, &end, 0);
+    } catch (const std::exception&) {
+        throw CLI::ValidationError("--memory", "'" + text + "' is not a size (e.g. 128M, 1G)");
+    }
+    const std::string suffix = text.substr(end);
+    u64 mult = 1;
+    if (suffix == "K" || suffix == "k")
+        mult = 1ULL << 10;
+    else if (suffix == "M" || suffix == "m")
+        mult = 1ULL << 20;
+    else if (suffix == "G" || suffix == "g")
+        mult = 1ULL << 30;
+    else if (!suffix.empty())
+        throw CLI::ValidationError("--memory", "'" + text + "' has an unknown size suffix");
+    if (v == 0 || v > (~0ULL >> 1) / mult)
+        throw CLI::ValidationError("--memory", "'" + text + "' is out of range");
+    return v * mult;
+}
+
+int run_exec(const ExecOptions& o) {
+    machine::BareMetalConfig config;
+    try {
+        config.ram_size = parse_size(o.memory);
+    } catch (const CLI::Error& e) {
+        std::fprintf(stderr, "rvisor exec: %s\n", e.what());
+        return kExitBadInput;
+    }
+    if (o.max_instructions) config.max_instructions = o.max_instructions;
+    if (o.timeout_seconds > 0)
+        config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
+
+    try {
+        machine::BareMetalMachine vm(config);
+        vm.load(o.program);
+        const auto start = std::chrono::steady_clock::now();
+        const machine::ExitStatus status = vm.run();
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::fflush(stdout);
+        if (o.stats) {
+            std::fprintf(stderr, "rvisor exec: %llu instructions in %.3f s (%.1f MIPS)\n",
+                         static_cast<unsigned long long>(status.instructions), secs,
+                         secs > 0 ? status.instructions / secs / 1e6 : 0.0);
+        }
+        using K = machine::ExitStatus::Kind;
+        switch (status.kind) {
+            case K::Pass: return 0;
+            case K::Fail: {
+                std::fprintf(stderr, "rvisor exec: %s: %s\n", o.program.c_str(),
+                             status.message().c_str());
+                const int code = static_cast<int>(status.code & 0xff);
+                return code == 0 ? 1 : code;
+            }
+            case K::Reset:
+            case K::HtifUnsupported:
+                std::fprintf(stderr, "rvisor exec: %s: %s\n", o.program.c_str(),
+                             status.message().c_str());
+                return 3;
+            case K::InstructionLimit:
+            case K::Timeout:
+                std::fprintf(stderr, "rvisor exec: %s: %s\n", o.program.c_str(),
+                             status.message().c_str());
+                return 124;
+        }
+        return 1;
+    } catch (const machine::ElfError& e) {
+        std::fprintf(stderr, "rvisor exec: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rvisor exec: %s: %s\n", o.program.c_str(), e.what());
+        return kExitBadInput;
+    }
+}
+
+}  // namespace
+
+void add_exec_command(CLI::App& app, int& exit_code) {
+    auto opts = std::make_shared<ExecOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "exec",
+        "Run a bare-metal RISC-V ELF on one hart. Exit code: 0 when the guest passes (test "
+        "device 0x5555 or HTIF tohost=1), the guest's code when it fails, 2 for bad input, 3 "
+        "for a reset or unsupported HTIF request, 124 when a limit stops it.");
+    cmd->add_option("program", opts->program, "RISC-V ELF executable")->required();
+    cmd->add_option("--max-instructions", opts->max_instructions,
+                    "stop after this many instructions");
+    cmd->add_option("--timeout", opts->timeout_seconds, "stop after this many seconds")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--memory", opts->memory, "guest RAM size (default 128M)");
+    cmd->add_flag("--stats", opts->stats, "print instructions retired and MIPS to stderr");
+    cmd->callback([opts, &exit_code] { exit_code = run_exec(*opts); });
+}
+
+}  // namespace rvisor::cli

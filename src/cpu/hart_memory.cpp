@@ -1,0 +1,274 @@
+// Memory slow paths: address translation, TLB fills, misaligned accesses, device accesses,
+// atomics, and the bookkeeping that keeps cached code coherent with stores.
+#include "cpu/hart.hpp"
+
+namespace rvisor::cpu {
+
+bool Hart::translate(u64 va, Access access, u64& pa) {
+    // Bare translation (no satp mode yet): virtual equals physical.
+    pa = va;
+    if (access == Access::Execute && !ram_.contains(pa, 2)) {
+        // Only RAM holds code; fetching from a device region or a hole is an access fault.
+        raise(Exception::InsnAccessFault, va);
+        return false;
+    }
+    return true;
+}
+
+namespace {
+constexpr bool crosses_page(u64 va, unsigned size) {
+    return (va & 0xfff) + size > 0x1000;
+}
+}  // namespace
+
+// Misaligned loads and stores are performed in hardware (unprivileged spec 2.6 permits it):
+// within a page directly, across pages byte by byte so each page is translated on its own.
+// Devices accept only naturally aligned accesses; a misaligned one is an access fault.
+
+bool Hart::load_slow(u64 va, unsigned size, u64& out) {
+    if (crosses_page(va, size)) {
+        u64 v = 0;
+        for (unsigned i = 0; i < size; ++i) {
+            u64 b;
+            if (!load_slow(va + i, 1, b)) return false;
+            v |= b << (8 * i);
+        }
+        out = v;
+        return true;
+    }
+    u64 pa;
+    if (!translate(va, Access::Read, pa)) return false;
+    if (ram_.contains(pa, size)) {
+        u8* host = ram_.host(pa);
+        tlb_.fill(tlb_.read, va, host - (pa & 0xfff), pa & ~0xfffULL);
+        out = 0;
+        std::memcpy(&out, host, size);
+        return true;
+    }
+    if (!bus_.read(pa, size, out)) {
+        raise(Exception::LoadAccessFault, va);
+        return false;
+    }
+    return true;
+}
+
+bool Hart::store_slow(u64 va, unsigned size, u64 value) {
+    if (crosses_page(va, size)) {
+        // Translate both pages first so a faulting store writes nothing.
+        u64 pa;
+        if (!translate(va, Access::Write, pa) || !translate(va + size - 1, Access::Write, pa))
+            return false;
+        for (unsigned i = 0; i < size; ++i)
+            if (!store_slow(va + i, 1, (value >> (8 * i)) & 0xff)) return false;
+        return true;
+    }
+    u64 pa;
+    if (!translate(va, Access::Write, pa)) return false;
+    if (ram_.contains(pa, size)) {
+        const u8 flags = ram_.page_flags(pa);
+        if (flags & mem::kPageHasCode) note_code_write(pa);
+        u8* host = ram_.host(pa);
+        std::memcpy(host, &value, size);
+        if (flags & mem::kPageWatched) {
+            if (on_watched_store) on_watched_store(pa);
+        } else {
+            tlb_.fill(tlb_.write, va, host - (pa & 0xfff), pa & ~0xfffULL);
+        }
+        return true;
+    }
+    if (!bus_.write(pa, size, value)) {
+        raise(Exception::StoreAccessFault, va);
+        return false;
+    }
+    return true;
+}
+
+u8* Hart::atomic_host_pointer(u64 va, unsigned size, Access access) {
+    // AMOs and LR/SC must be naturally aligned (unprivileged spec 8.4): misaligned ones raise
+    // the store/AMO (or, for LR, load) address-misaligned exception. They work on RAM only.
+    const bool lr = access == Access::Read;
+    if (va & (size - 1)) {
+        raise(lr ? Exception::LoadMisaligned : Exception::StoreMisaligned, va);
+        return nullptr;
+    }
+    u64 pa;
+    if (!translate(va, access, pa)) return nullptr;
+    if (!ram_.contains(pa, size)) {
+        raise(lr ? Exception::LoadAccessFault : Exception::StoreAccessFault, va);
+        return nullptr;
+    }
+    if (lr) return ram_.host(pa);
+    if (ram_.page_flags(pa) & mem::kPageHasCode) note_code_write(pa);
+    return ram_.host(pa);
+}
+
+void Hart::note_code_write(u64 pa) {
+    const u64 ppage = pa & ~0xfffULL;
+    ram_.clear_page_flags(pa, mem::kPageHasCode);
+    blocks_.invalidate_page(ppage);
+    ram_.code_generation().fetch_add(1, std::memory_order_release);
+}
+
+Block* Hart::fetch_block() {
+    const unsigned mode = static_cast<unsigned>(priv_);
+    if (Block* b = blocks_.lookup_virtual(mode, pc_)) return b;
+    u64 ppc;
+    if (!translate(pc_, Access::Execute, ppc)) return nullptr;
+    Block* b = blocks_.lookup_physical(ppc);
+    if (!b) b = decode_block(pc_, ppc);
+    if (!b) return nullptr;
+    if (b != &scratch_block_) {
+        b->vpc = pc_;  // the same physical code may be reached through another alias
+        blocks_.remember_virtual(mode, b);
+    }
+    return b;
+}
+
+namespace {
+
+// Instructions after which the block ends: control transfers, traps, and anything that may
+// change privilege, translation or interrupt state.
+constexpr bool ends_block(isa::Op op) {
+    using isa::Op;
+    switch (op) {
+        case Op::Jal:
+        case Op::Jalr:
+        case Op::Beq:
+        case Op::Bne:
+        case Op::Blt:
+        case Op::Bge:
+        case Op::Bltu:
+        case Op::Bgeu:
+        case Op::Ecall:
+        case Op::Ebreak:
+        case Op::Mret:
+        case Op::Sret:
+        case Op::Wfi:
+        case Op::FenceI:
+        case Op::SfenceVma:
+        case Op::Illegal:
+        case Op::Csrrw:
+        case Op::Csrrs:
+        case Op::Csrrc:
+        case Op::Csrrwi:
+        case Op::Csrrsi:
+        case Op::Csrrci: return true;
+        default: return false;
+    }
+}
+
+// Ops whose rd names an FP register (so rd == 0 is f0, a real register).
+constexpr bool writes_fp_rd(isa::Op op) {
+    using isa::Op;
+    switch (op) {
+        case Op::Flw:
+        case Op::Fld:
+        case Op::FmaddS:
+        case Op::FmsubS:
+        case Op::FnmsubS:
+        case Op::FnmaddS:
+        case Op::FaddS:
+        case Op::FsubS:
+        case Op::FmulS:
+        case Op::FdivS:
+        case Op::FsqrtS:
+        case Op::FsgnjS:
+        case Op::FsgnjnS:
+        case Op::FsgnjxS:
+        case Op::FminS:
+        case Op::FmaxS:
+        case Op::FcvtSW:
+        case Op::FcvtSWu:
+        case Op::FcvtSL:
+        case Op::FcvtSLu:
+        case Op::FmvWX:
+        case Op::FmaddD:
+        case Op::FmsubD:
+        case Op::FnmsubD:
+        case Op::FnmaddD:
+        case Op::FaddD:
+        case Op::FsubD:
+        case Op::FmulD:
+        case Op::FdivD:
+        case Op::FsqrtD:
+        case Op::FsgnjD:
+        case Op::FsgnjnD:
+        case Op::FsgnjxD:
+        case Op::FminD:
+        case Op::FmaxD:
+        case Op::FcvtSD:
+        case Op::FcvtDS:
+        case Op::FcvtDW:
+        case Op::FcvtDWu:
+        case Op::FcvtDL:
+        case Op::FcvtDLu:
+        case Op::FmvDX: return true;
+        default: return false;
+    }
+}
+
+constexpr unsigned kMaxBlockInsns = 128;  // bounds interrupt latency between block checks
+
+}  // namespace
+
+Block* Hart::decode_block(u64 vpc, u64 ppc) {
+    const u64 page_end = (ppc & ~0xfffULL) + 0x1000;
+    auto block = std::make_unique<Block>();
+    block->vpc = vpc;
+    block->ppc = ppc;
+    block->insns.reserve(16);
+
+    u64 p = ppc;
+    while (p < page_end && block->insns.size() < kMaxBlockInsns) {
+        u16 low;
+        std::memcpy(&low, ram_.host(p), 2);
+        u32 bits = low;
+        if (isa::insn_length(low) == 4) {
+            if (p + 4 > page_end) {
+                if (!block->insns.empty()) break;
+                return decode_straddling(vpc);
+            }
+            std::memcpy(&bits, ram_.host(p), 4);
+        }
+        isa::DecodedInsn insn = isa::decode(bits);
+        if (insn.rd == 0 && !writes_fp_rd(insn.op)) insn.rd = 32;
+        block->insns.push_back(insn);
+        p += insn.len;
+        if (ends_block(insn.op)) break;
+    }
+    block->guest_bytes = static_cast<u32>(p - ppc);
+    isa::DecodedInsn end;
+    end.op = static_cast<isa::Op>(ExecOp::EndOfBlock);
+    end.len = 0;
+    block->insns.push_back(end);
+
+    // From now on stores to this page must invalidate its blocks: take it off the fast path.
+    ram_.set_page_flags(ppc, mem::kPageHasCode);
+    tlb_.flush_physical_writes(ppc & ~0xfffULL);
+    return blocks_.insert(std::move(block));
+}
+
+Block* Hart::decode_straddling(u64 vpc) {
+    // A 4-byte instruction whose halves lie in two pages, each translated on its own. It is
+    // decoded afresh each time rather than cached, since either mapping may change alone.
+    u64 pa_lo, pa_hi;
+    if (!translate(vpc, Access::Execute, pa_lo)) return nullptr;
+    if (!translate(vpc + 2, Access::Execute, pa_hi)) return nullptr;
+    u16 lo, hi;
+    std::memcpy(&lo, ram_.host(pa_lo), 2);
+    std::memcpy(&hi, ram_.host(pa_hi), 2);
+    isa::DecodedInsn insn = isa::decode(static_cast<u32>(lo) | (static_cast<u32>(hi) << 16));
+    if (insn.rd == 0 && !writes_fp_rd(insn.op)) insn.rd = 32;
+    scratch_block_.vpc = vpc;
+    scratch_block_.ppc = pa_lo;
+    scratch_block_.guest_bytes = 4;
+    scratch_block_.insns.clear();
+    scratch_block_.insns.push_back(insn);
+    isa::DecodedInsn end;
+    end.op = static_cast<isa::Op>(ExecOp::EndOfBlock);
+    end.len = 0;
+    scratch_block_.insns.push_back(end);
+    return &scratch_block_;
+}
+
+}  // namespace rvisor::cpu

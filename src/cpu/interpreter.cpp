@@ -1,0 +1,530 @@
+// The hot loop: executes cached decoded blocks with a threaded (computed-goto) interpreter.
+// Per guest instruction there is no allocation, no virtual call, no map lookup and no lock;
+// loads and stores hit the software TLB inline. Anything rare leaves through a slow path.
+#include <bit>
+
+#include "cpu/hart.hpp"
+
+namespace rvisor::cpu {
+
+namespace {
+
+// Division and remainder with the RISC-V results for division by zero and overflow
+// (unprivileged spec, table 13.1): no host trap, no undefined behaviour.
+inline i64 div64(i64 a, i64 b) {
+    if (b == 0) return -1;
+    if (a == INT64_MIN && b == -1) return INT64_MIN;
+    return a / b;
+}
+inline u64 divu64(u64 a, u64 b) {
+    return b == 0 ? ~0ULL : a / b;
+}
+inline i64 rem64(i64 a, i64 b) {
+    if (b == 0) return a;
+    if (a == INT64_MIN && b == -1) return 0;
+    return a % b;
+}
+inline u64 remu64(u64 a, u64 b) {
+    return b == 0 ? a : a % b;
+}
+inline i64 div32(i32 a, i32 b) {
+    if (b == 0) return -1;
+    if (a == INT32_MIN && b == -1) return INT32_MIN;
+    return a / b;
+}
+inline i64 divu32(u32 a, u32 b) {
+    return static_cast<i32>(b == 0 ? ~0u : a / b);
+}
+inline i64 rem32(i32 a, i32 b) {
+    if (b == 0) return a;
+    if (a == INT32_MIN && b == -1) return 0;
+    return a % b;
+}
+inline i64 remu32(u32 a, u32 b) {
+    return static_cast<i32>(b == 0 ? a : a % b);
+}
+
+inline u64 mulh(i64 a, i64 b) {
+    return static_cast<u64>((static_cast<i128>(a) * b) >> 64);
+}
+inline u64 mulhu(u64 a, u64 b) {
+    return static_cast<u64>((static_cast<u128>(a) * b) >> 64);
+}
+inline u64 mulhsu(i64 a, u64 b) {
+    return static_cast<u64>((static_cast<i128>(a) * static_cast<i128>(b)) >> 64);
+}
+
+inline u64 sx32(u64 v) {
+    return static_cast<u64>(static_cast<i64>(static_cast<i32>(v)));
+}
+
+}  // namespace
+
+RunResult Hart::run(u64 max_instructions) {
+    // Dispatch table: one entry per isa::Op plus the executor's own ops. Label addresses are
+    // constants, so the table is filled once.
+    static const void* dispatch[static_cast<unsigned>(ExecOp::Count)];
+    static bool dispatch_ready = false;
+    if (!dispatch_ready) {
+        for (auto& d : dispatch) d = &&op_Illegal;
+#define RVISOR_IMPL(name) dispatch[static_cast<unsigned>(isa::Op::name)] = &&op_##name;
+#include "cpu/interpreter_ops.inc"
+#undef RVISOR_IMPL
+        dispatch[static_cast<unsigned>(ExecOp::EndOfBlock)] = &&op_EndOfBlock;
+        dispatch_ready = true;
+    }
+
+    const u64 target = instret_ + max_instructions;
+    u64* const x = x_;
+
+    for (;;) {
+        if (RVISOR_UNLIKELY(events_.load(std::memory_order_relaxed) != 0)) {
+            if (events_.fetch_and(~kEventStop, std::memory_order_acq_rel) & kEventStop)
+                return RunResult::StopRequested;
+        }
+        if (RVISOR_UNLIKELY(instret_ >= target)) return RunResult::BudgetExhausted;
+        blocks_.release_retired();
+
+        Block* block = fetch_block();
+        if (RVISOR_UNLIKELY(!block)) {
+            take_trap();
+            continue;
+        }
+
+        const isa::DecodedInsn* first = block->insns.data();
+        const isa::DecodedInsn* in = first;
+        u64 pc = pc_;
+
+#define DISPATCH() goto* dispatch[static_cast<unsigned>(in->op)]
+#define NEXT()         \
+    do {               \
+        pc += in->len; \
+        ++in;          \
+        DISPATCH();    \
+    } while (0)
+// Leaves the block after retiring the current instruction, continuing at `newpc`.
+#define END_BLOCK_AT(newpc)           \
+    do {                              \
+        pc_ = (newpc);                \
+        instret_ += (in - first) + 1; \
+        goto block_done;              \
+    } while (0)
+#define BRANCH(cond) END_BLOCK_AT((cond) ? pc + in->imm : pc + in->len)
+#define RD x[in->rd]
+#define RS1 x[in->rs1]
+#define RS2 x[in->rs2]
+#define LOAD(T, EXT)                                \
+    do {                                            \
+        T v;                                        \
+        if (!load<T>(RS1 + in->imm, v)) goto fault; \
+        RD = static_cast<u64>(static_cast<EXT>(v)); \
+        NEXT();                                     \
+    } while (0)
+#define STORE(T)                                                       \
+    do {                                                               \
+        if (!store<T>(RS1 + in->imm, static_cast<T>(RS2))) goto fault; \
+        NEXT();                                                        \
+    } while (0)
+
+        DISPATCH();
+
+    op_Lui:
+        RD = static_cast<u64>(in->imm);
+        NEXT();
+    op_Auipc:
+        RD = pc + in->imm;
+        NEXT();
+    op_Jal : {
+        const u64 target_pc = pc + in->imm;
+        RD = pc + in->len;
+        END_BLOCK_AT(target_pc);
+    }
+    op_Jalr : {
+        const u64 target_pc = (RS1 + in->imm) & ~1ULL;  // read rs1 before writing rd
+        RD = pc + in->len;
+        END_BLOCK_AT(target_pc);
+    }
+    op_Beq:
+        BRANCH(RS1 == RS2);
+    op_Bne:
+        BRANCH(RS1 != RS2);
+    op_Blt:
+        BRANCH(static_cast<i64>(RS1) < static_cast<i64>(RS2));
+    op_Bge:
+        BRANCH(static_cast<i64>(RS1) >= static_cast<i64>(RS2));
+    op_Bltu:
+        BRANCH(RS1 < RS2);
+    op_Bgeu:
+        BRANCH(RS1 >= RS2);
+
+    op_Lb:
+        LOAD(i8, i64);
+    op_Lh:
+        LOAD(i16, i64);
+    op_Lw:
+        LOAD(i32, i64);
+    op_Ld:
+        LOAD(u64, u64);
+    op_Lbu:
+        LOAD(u8, u64);
+    op_Lhu:
+        LOAD(u16, u64);
+    op_Lwu:
+        LOAD(u32, u64);
+    op_Sb:
+        STORE(u8);
+    op_Sh:
+        STORE(u16);
+    op_Sw:
+        STORE(u32);
+    op_Sd:
+        STORE(u64);
+
+    op_Addi:
+        RD = RS1 + in->imm;
+        NEXT();
+    op_Slti:
+        RD = static_cast<i64>(RS1) < in->imm;
+        NEXT();
+    op_Sltiu:
+        RD = RS1 < static_cast<u64>(in->imm);
+        NEXT();
+    op_Xori:
+        RD = RS1 ^ in->imm;
+        NEXT();
+    op_Ori:
+        RD = RS1 | in->imm;
+        NEXT();
+    op_Andi:
+        RD = RS1 & in->imm;
+        NEXT();
+    op_Slli:
+        RD = RS1 << (in->imm & 63);
+        NEXT();
+    op_Srli:
+        RD = RS1 >> (in->imm & 63);
+        NEXT();
+    op_Srai:
+        RD = static_cast<u64>(static_cast<i64>(RS1) >> (in->imm & 63));
+        NEXT();
+    op_Add:
+        RD = RS1 + RS2;
+        NEXT();
+    op_Sub:
+        RD = RS1 - RS2;
+        NEXT();
+    op_Sll:
+        RD = RS1 << (RS2 & 63);
+        NEXT();
+    op_Slt:
+        RD = static_cast<i64>(RS1) < static_cast<i64>(RS2);
+        NEXT();
+    op_Sltu:
+        RD = RS1 < RS2;
+        NEXT();
+    op_Xor:
+        RD = RS1 ^ RS2;
+        NEXT();
+    op_Srl:
+        RD = RS1 >> (RS2 & 63);
+        NEXT();
+    op_Sra:
+        RD = static_cast<u64>(static_cast<i64>(RS1) >> (RS2 & 63));
+        NEXT();
+    op_Or:
+        RD = RS1 | RS2;
+        NEXT();
+    op_And:
+        RD = RS1 & RS2;
+        NEXT();
+    op_Addiw:
+        RD = sx32(RS1 + in->imm);
+        NEXT();
+    op_Slliw:
+        RD = sx32(static_cast<u32>(RS1) << (in->imm & 31));
+        NEXT();
+    op_Srliw:
+        RD = sx32(static_cast<u32>(RS1) >> (in->imm & 31));
+        NEXT();
+    op_Sraiw:
+        RD = static_cast<u64>(static_cast<i64>(static_cast<i32>(RS1) >> (in->imm & 31)));
+        NEXT();
+    op_Addw:
+        RD = sx32(RS1 + RS2);
+        NEXT();
+    op_Subw:
+        RD = sx32(RS1 - RS2);
+        NEXT();
+    op_Sllw:
+        RD = sx32(static_cast<u32>(RS1) << (RS2 & 31));
+        NEXT();
+    op_Srlw:
+        RD = sx32(static_cast<u32>(RS1) >> (RS2 & 31));
+        NEXT();
+    op_Sraw:
+        RD = static_cast<u64>(static_cast<i64>(static_cast<i32>(RS1) >> (RS2 & 31)));
+        NEXT();
+
+    op_Mul:
+        RD = RS1 * RS2;
+        NEXT();
+    op_Mulh:
+        RD = mulh(static_cast<i64>(RS1), static_cast<i64>(RS2));
+        NEXT();
+    op_Mulhsu:
+        RD = mulhsu(static_cast<i64>(RS1), RS2);
+        NEXT();
+    op_Mulhu:
+        RD = mulhu(RS1, RS2);
+        NEXT();
+    op_Div:
+        RD = static_cast<u64>(div64(static_cast<i64>(RS1), static_cast<i64>(RS2)));
+        NEXT();
+    op_Divu:
+        RD = divu64(RS1, RS2);
+        NEXT();
+    op_Rem:
+        RD = static_cast<u64>(rem64(static_cast<i64>(RS1), static_cast<i64>(RS2)));
+        NEXT();
+    op_Remu:
+        RD = remu64(RS1, RS2);
+        NEXT();
+    op_Mulw:
+        RD = sx32(static_cast<u32>(RS1) * static_cast<u32>(RS2));
+        NEXT();
+    op_Divw:
+        RD = static_cast<u64>(div32(static_cast<i32>(RS1), static_cast<i32>(RS2)));
+        NEXT();
+    op_Divuw:
+        RD = static_cast<u64>(divu32(static_cast<u32>(RS1), static_cast<u32>(RS2)));
+        NEXT();
+    op_Remw:
+        RD = static_cast<u64>(rem32(static_cast<i32>(RS1), static_cast<i32>(RS2)));
+        NEXT();
+    op_Remuw:
+        RD = static_cast<u64>(remu32(static_cast<u32>(RS1), static_cast<u32>(RS2)));
+        NEXT();
+
+        // ---- A: AMOs are host atomics on guest RAM (seq_cst covers every aq/rl combination) ----
+#define AMO_W(EXPR_OLD_TO_NEW)                                                          \
+    do {                                                                                \
+        u8* h = atomic_host_pointer(RS1, 4);                                            \
+        if (!h) goto fault;                                                             \
+        auto* p = reinterpret_cast<u32*>(h);                                            \
+        const u32 src = static_cast<u32>(RS2);                                          \
+        u32 old = __atomic_load_n(p, __ATOMIC_RELAXED);                                 \
+        u32 desired;                                                                    \
+        do {                                                                            \
+            desired = EXPR_OLD_TO_NEW;                                                  \
+        } while (!__atomic_compare_exchange_n(p, &old, desired, true, __ATOMIC_SEQ_CST, \
+                                              __ATOMIC_RELAXED));                       \
+        RD = sx32(old);                                                                 \
+        NEXT();                                                                         \
+    } while (0)
+#define AMO_D(EXPR_OLD_TO_NEW)                                                          \
+    do {                                                                                \
+        u8* h = atomic_host_pointer(RS1, 8);                                            \
+        if (!h) goto fault;                                                             \
+        auto* p = reinterpret_cast<u64*>(h);                                            \
+        const u64 src = RS2;                                                            \
+        u64 old = __atomic_load_n(p, __ATOMIC_RELAXED);                                 \
+        u64 desired;                                                                    \
+        do {                                                                            \
+            desired = EXPR_OLD_TO_NEW;                                                  \
+        } while (!__atomic_compare_exchange_n(p, &old, desired, true, __ATOMIC_SEQ_CST, \
+                                              __ATOMIC_RELAXED));                       \
+        RD = old;                                                                       \
+        NEXT();                                                                         \
+    } while (0)
+
+    op_AmoswapW : {
+        u8* h = atomic_host_pointer(RS1, 4);
+        if (!h) goto fault;
+        RD = sx32(__atomic_exchange_n(reinterpret_cast<u32*>(h), static_cast<u32>(RS2),
+                                      __ATOMIC_SEQ_CST));
+        NEXT();
+    }
+    op_AmoaddW : {
+        u8* h = atomic_host_pointer(RS1, 4);
+        if (!h) goto fault;
+        RD = sx32(
+            __atomic_fetch_add(reinterpret_cast<u32*>(h), static_cast<u32>(RS2), __ATOMIC_SEQ_CST));
+        NEXT();
+    }
+    op_AmoxorW:
+        AMO_W(old ^ src);
+    op_AmoandW:
+        AMO_W(old & src);
+    op_AmoorW:
+        AMO_W(old | src);
+    op_AmominW:
+        AMO_W(static_cast<i32>(old) < static_cast<i32>(src) ? old : src);
+    op_AmomaxW:
+        AMO_W(static_cast<i32>(old) > static_cast<i32>(src) ? old : src);
+    op_AmominuW:
+        AMO_W(old < src ? old : src);
+    op_AmomaxuW:
+        AMO_W(old > src ? old : src);
+    op_AmoswapD : {
+        u8* h = atomic_host_pointer(RS1, 8);
+        if (!h) goto fault;
+        RD = __atomic_exchange_n(reinterpret_cast<u64*>(h), RS2, __ATOMIC_SEQ_CST);
+        NEXT();
+    }
+    op_AmoaddD : {
+        u8* h = atomic_host_pointer(RS1, 8);
+        if (!h) goto fault;
+        RD = __atomic_fetch_add(reinterpret_cast<u64*>(h), RS2, __ATOMIC_SEQ_CST);
+        NEXT();
+    }
+    op_AmoxorD:
+        AMO_D(old ^ src);
+    op_AmoandD:
+        AMO_D(old & src);
+    op_AmoorD:
+        AMO_D(old | src);
+    op_AmominD:
+        AMO_D(static_cast<i64>(old) < static_cast<i64>(src) ? old : src);
+    op_AmomaxD:
+        AMO_D(static_cast<i64>(old) > static_cast<i64>(src) ? old : src);
+    op_AmominuD:
+        AMO_D(old < src ? old : src);
+    op_AmomaxuD:
+        AMO_D(old > src ? old : src);
+
+    // LR/SC: the reservation is the physical address and the value LR observed; SC succeeds
+    // by compare-and-swap against that value, so another hart's intervening store (which
+    // changes the value) makes it fail.
+    op_LrW : {
+        u8* h = atomic_host_pointer(RS1, 4, Access::Read);
+        if (!h) goto fault;
+        const u32 v = __atomic_load_n(reinterpret_cast<u32*>(h), __ATOMIC_SEQ_CST);
+        reservation_ = reinterpret_cast<u64>(h);
+        reservation_value_ = v;
+        RD = sx32(v);
+        NEXT();
+    }
+    op_LrD : {
+        u8* h = atomic_host_pointer(RS1, 8, Access::Read);
+        if (!h) goto fault;
+        const u64 v = __atomic_load_n(reinterpret_cast<u64*>(h), __ATOMIC_SEQ_CST);
+        reservation_ = reinterpret_cast<u64>(h);
+        reservation_value_ = v;
+        RD = v;
+        NEXT();
+    }
+    op_ScW : {
+        u8* h = atomic_host_pointer(RS1, 4);
+        if (!h) goto fault;
+        bool ok = false;
+        if (reservation_ == reinterpret_cast<u64>(h)) {
+            u32 expected = static_cast<u32>(reservation_value_);
+            ok = __atomic_compare_exchange_n(reinterpret_cast<u32*>(h), &expected,
+                                             static_cast<u32>(RS2), false, __ATOMIC_SEQ_CST,
+                                             __ATOMIC_SEQ_CST);
+        }
+        reservation_ = ~0ULL;
+        RD = ok ? 0 : 1;
+        NEXT();
+    }
+    op_ScD : {
+        u8* h = atomic_host_pointer(RS1, 8);
+        if (!h) goto fault;
+        bool ok = false;
+        if (reservation_ == reinterpret_cast<u64>(h)) {
+            u64 expected = reservation_value_;
+            ok = __atomic_compare_exchange_n(reinterpret_cast<u64*>(h), &expected, RS2, false,
+                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        }
+        reservation_ = ~0ULL;
+        RD = ok ? 0 : 1;
+        NEXT();
+    }
+
+    op_Fence:
+        // RVWMO on an x86-64 host: only store->load ordering needs a host fence.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        NEXT();
+    op_FenceI:
+        // Stores into cached code already invalidated the affected blocks (hart_memory.cpp),
+        // so FENCE.I only has to end the block so the next fetch sees the current caches.
+        END_BLOCK_AT(pc + in->len);
+
+    op_Ecall:
+        raise(priv_ == PrivMode::Machine      ? Exception::EcallFromM
+              : priv_ == PrivMode::Supervisor ? Exception::EcallFromS
+                                              : Exception::EcallFromU,
+              0);
+        goto fault;
+    op_Ebreak:
+        raise(Exception::Breakpoint, pc);
+        goto fault;
+
+        // ---- Zicsr: CSR instructions end their block, since they may change how the hart runs
+        // ----
+#define CSR_OP(SRC, WRITES, NEWVAL)                                                   \
+    do {                                                                              \
+        const u64 src = (SRC);                                                        \
+        u64 old = 0;                                                                  \
+        const bool do_read =                                                          \
+            !(in->op == isa::Op::Csrrw || in->op == isa::Op::Csrrwi) || in->rd != 32; \
+        pc_ = pc;                                                                     \
+        instret_ += in - first; /* counters read by the CSR op are exact */           \
+        first = in;                                                                   \
+        if (do_read && !csr_read(in->csr, old)) goto illegal;                         \
+        if (WRITES && !csr_write(in->csr, (NEWVAL))) goto illegal;                    \
+        RD = old;                                                                     \
+        END_BLOCK_AT(pc + in->len);                                                   \
+    } while (0)
+    op_Csrrw:
+        CSR_OP(RS1, true, src);
+    op_Csrrs:
+        CSR_OP(RS1, in->rs1 != 0, old | src);
+    op_Csrrc:
+        CSR_OP(RS1, in->rs1 != 0, old & ~src);
+    op_Csrrwi:
+        CSR_OP(in->rs1, true, src);
+    op_Csrrsi:
+        CSR_OP(in->rs1, in->rs1 != 0, old | src);
+    op_Csrrci:
+        CSR_OP(in->rs1, in->rs1 != 0, old & ~src);
+
+    op_Mret:
+        if (priv_ != PrivMode::Machine) goto illegal;
+        instret_ += (in - first) + 1;
+        do_mret();
+        goto block_done;
+    op_Wfi:
+        // No interrupt sources exist yet on this hart, so WFI is a legal no-op hint.
+        END_BLOCK_AT(pc + in->len);
+
+    op_EndOfBlock:
+        pc_ = pc;
+        instret_ += in - first;
+        goto block_done;
+
+    op_Illegal:
+    illegal:
+        raise(Exception::IllegalInsn, in->raw);
+    fault:
+        // The current instruction did not retire; the trap is taken at its address.
+        pc_ = pc;
+        instret_ += in - first;
+        take_trap();
+    block_done:;
+#undef DISPATCH
+#undef NEXT
+#undef END_BLOCK_AT
+#undef BRANCH
+#undef RD
+#undef RS1
+#undef RS2
+#undef LOAD
+#undef STORE
+#undef AMO_W
+#undef AMO_D
+#undef CSR_OP
+    }
+}
+
+}  // namespace rvisor::cpu

@@ -1,0 +1,36 @@
+#include "mem/guest_ram.hpp"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace rvisor::mem {
+
+GuestRam::GuestRam(u64 base, u64 size) : base_(base) {
+    if (size == 0) throw std::runtime_error("guest RAM size must be greater than zero");
+    if (size > ~0ULL - base) throw std::runtime_error("guest RAM does not fit the address space");
+    size_ = (size + kPageSize - 1) & ~(kPageSize - 1);
+    // MAP_NORESERVE: reserve address space only; pages are allocated when first touched.
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        throw std::runtime_error("cannot map " + std::to_string(size_ >> 20) +
+                                 " MiB of guest RAM: " + std::strerror(errno));
+    }
+    data_ = static_cast<u8*>(p);
+    flags_ = std::make_unique<std::atomic<u8>[]>(size_ >> kPageShift);
+}
+
+GuestRam::~GuestRam() {
+    if (data_) munmap(data_, size_);
+}
+
+std::span<u8> GuestRam::view(u64 paddr, u64 len) const {
+    if (!contains(paddr, len)) return {};
+    return {host(paddr), static_cast<std::size_t>(len)};
+}
+
+}  // namespace rvisor::mem

@@ -1,0 +1,68 @@
+// Guest RAM: one anonymous host mapping, reserved up front and touched lazily, so a VM with a
+// large RAM costs host memory only for the pages the guest really uses.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <span>
+
+#include "base/types.hpp"
+
+namespace rvisor::mem {
+
+inline constexpr u64 kPageSize = 4096;
+inline constexpr unsigned kPageShift = 12;
+
+// Per-page flags that keep stores off the fast path. A page holding cached decoded code, or a
+// page watched by the machine (an HTIF `tohost` word), must see every store on the slow path.
+enum PageFlag : u8 {
+    kPageHasCode = 1 << 0,
+    kPageWatched = 1 << 1,
+};
+
+class GuestRam {
+  public:
+    // Maps `size` bytes (rounded up to a page) of guest-physical RAM starting at `base`.
+    // Throws std::runtime_error when the host refuses the mapping.
+    GuestRam(u64 base, u64 size);
+    ~GuestRam();
+    GuestRam(const GuestRam&) = delete;
+    GuestRam& operator=(const GuestRam&) = delete;
+
+    u64 base() const { return base_; }
+    u64 size() const { return size_; }
+    u64 end() const { return base_ + size_; }
+
+    // True when [paddr, paddr+len) lies wholly inside RAM; overflow-safe.
+    bool contains(u64 paddr, u64 len) const {
+        return paddr >= base_ && len <= size_ && paddr - base_ <= size_ - len;
+    }
+    // Host pointer of a guest-physical address; the caller has checked contains().
+    u8* host(u64 paddr) const { return data_ + (paddr - base_); }
+    // Bounds-checked host view of [paddr, paddr+len); empty span when outside RAM.
+    std::span<u8> view(u64 paddr, u64 len) const;
+
+    u8 page_flags(u64 paddr) const {
+        return flags_[(paddr - base_) >> kPageShift].load(std::memory_order_acquire);
+    }
+    void set_page_flags(u64 paddr, u8 f) {
+        flags_[(paddr - base_) >> kPageShift].fetch_or(f, std::memory_order_acq_rel);
+    }
+    void clear_page_flags(u64 paddr, u8 f) {
+        flags_[(paddr - base_) >> kPageShift].fetch_and(static_cast<u8>(~f),
+                                                        std::memory_order_acq_rel);
+    }
+
+    // Bumped whenever cached code anywhere in RAM is invalidated, so harts can notice that
+    // blocks decoded by someone else's cache may be stale.
+    std::atomic<u64>& code_generation() { return code_generation_; }
+
+  private:
+    u64 base_;
+    u64 size_;
+    u8* data_ = nullptr;
+    std::unique_ptr<std::atomic<u8>[]> flags_;
+    std::atomic<u64> code_generation_{0};
+};
+
+}  // namespace rvisor::mem
