@@ -8,6 +8,7 @@ Hart::Hart(mem::Bus& bus, u64 hart_id) : bus_(bus), ram_(bus.ram()), hart_id_(ha
 
 void Hart::reset(u64 reset_pc) {
     std::fill(std::begin(x_), std::end(x_), 0);
+    std::fill(std::begin(f_), std::end(f_), 0);
     pc_ = reset_pc;
     priv_ = PrivMode::Machine;
     instret_ = 0;

@@ -45,6 +45,8 @@ class Hart {
     u64 pc() const { return pc_; }
     void set_pc(u64 pc) { pc_ = pc; }
     u64 x(unsigned n) const { return n == 0 ? 0 : x_[n]; }
+    u64 f(unsigned n) const { return f_[n & 31]; }
+    void set_f(unsigned n, u64 v) { f_[n & 31] = v; }
     void set_x(unsigned n, u64 v) {
         if (n != 0 && n < 32) x_[n] = v;
     }
@@ -94,7 +96,7 @@ class Hart {
     bool load_slow(u64 va, unsigned size, u64& out);
     bool store_slow(u64 va, unsigned size, u64 value);
     // Translates a virtual address for an access; false sets pending_.
-    enum class Access : u8 { Read, Write, Execute };
+    using Access = AccessType;
     // Host pointer for an aligned atomic access of `size` bytes to RAM, or nullptr with
     // pending_ set (misaligned, fault, or not RAM). Access::Read for LR, Write otherwise.
     u8* atomic_host_pointer(u64 va, unsigned size, Access access = Access::Write);
@@ -117,6 +119,8 @@ class Hart {
     // x_[32] is a sink: decoded instructions whose integer destination is x0 write there.
     u64 x_[33] = {};
     u64 pc_ = 0;
+    // FP registers as raw bits; singles are NaN-boxed (upper 32 bits all ones).
+    u64 f_[32] = {};
     PrivMode priv_ = PrivMode::Machine;
     u64 instret_ = 0;
     CsrState csr_;

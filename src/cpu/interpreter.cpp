@@ -69,6 +69,7 @@ RunResult Hart::run(u64 max_instructions) {
         for (auto& d : dispatch) d = &&op_Illegal;
 #define RVISOR_IMPL(name) dispatch[static_cast<unsigned>(isa::Op::name)] = &&op_##name;
 #include "cpu/interpreter_ops.inc"
+#include "cpu/interpreter_fp_ops.inc"
 #undef RVISOR_IMPL
         dispatch[static_cast<unsigned>(ExecOp::EndOfBlock)] = &&op_EndOfBlock;
         dispatch_ready = true;
@@ -502,6 +503,27 @@ RunResult Hart::run(u64 max_instructions) {
         pc_ = pc;
         instret_ += in - first;
         goto block_done;
+
+    // ---- F and D: handlers in interpreter_fp.inc, arithmetic in fpu.cpp ----
+// FP_BEGIN(): the op traps as illegal when mstatus.FS is Off (privileged spec 3.1.6.6).
+// FP_RM(var): the effective rounding mode; rm 7 means frm, and an invalid frm is illegal.
+// FP_DIRTY(): marks FS Dirty after writing an f register or fflags.
+#define FR(n) f_[n]
+#define FP_BEGIN()                                                  \
+    do {                                                            \
+        if ((csr_.mstatus & mstatus::kFs) == 0) goto illegal;       \
+    } while (0)
+#define FP_RM(var)                                                  \
+    const unsigned var = in->rm == 7 ? ((csr_.fcsr >> 5) & 7) : in->rm; \
+    if (var > 4) goto illegal
+#define FP_DIRTY() (csr_.mstatus |= mstatus::kFs | mstatus::kSd)
+#define FP_FLAGS(flags) (csr_.fcsr |= (flags))
+#include "cpu/interpreter_fp.inc"
+#undef FR
+#undef FP_BEGIN
+#undef FP_RM
+#undef FP_DIRTY
+#undef FP_FLAGS
 
     op_Illegal:
     illegal:

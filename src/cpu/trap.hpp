@@ -7,6 +7,9 @@ namespace rvisor::cpu {
 
 enum class PrivMode : u8 { User = 0, Supervisor = 1, Machine = 3 };
 
+// The kind of a memory access, for translation, PMP and fault causes.
+enum class AccessType : u8 { Read, Write, Execute };
+
 enum class Exception : u8 {
     InsnMisaligned = 0,
     InsnAccessFault = 1,
