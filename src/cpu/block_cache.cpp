@@ -2,17 +2,28 @@
 
 namespace rvisor::cpu {
 
+void BlockCache::remember_virtual(u64 vpc, Block* b) {
+    // Keep each block in at most one slot, so retiring it can clear that slot exactly.
+    if (b->jump_slot != Block::kNoSlot && jump_[b->jump_slot].block == b)
+        jump_[b->jump_slot] = {};
+    const unsigned slot = jump_index(vpc);
+    if (Block* old = jump_[slot].block; old && old != b) old->jump_slot = Block::kNoSlot;
+    jump_[slot] = {vpc, b};
+    b->jump_slot = slot;
+}
+
 Block* BlockCache::insert(std::unique_ptr<Block> block) {
     Block* b = block.get();
     page_blocks_[b->ppc & ~0xfffULL].push_back(b->ppc);
-    auto [it, inserted] = blocks_.insert_or_assign(b->ppc, std::move(block));
-    (void)it;
-    (void)inserted;
+    blocks_[b->ppc] = std::move(block);
     return b;
 }
 
-void BlockCache::flush_virtual() {
-    for (auto& table : jump_) table.fill(nullptr);
+void BlockCache::retire(std::unique_ptr<Block> b) {
+    b->valid = false;
+    if (b->jump_slot != Block::kNoSlot && jump_[b->jump_slot].block == b.get())
+        jump_[b->jump_slot] = {};
+    retired_.push_back(std::move(b));
 }
 
 void BlockCache::invalidate_page(u64 ppage) {
@@ -21,24 +32,17 @@ void BlockCache::invalidate_page(u64 ppage) {
     for (u64 ppc : pit->second) {
         auto it = blocks_.find(ppc);
         if (it == blocks_.end()) continue;
-        it->second->valid = false;
-        retired_.push_back(std::move(it->second));
+        retire(std::move(it->second));
         blocks_.erase(it);
     }
     page_blocks_.erase(pit);
-    // Jump-cache entries may point at the retired blocks; dropping them all is simpler than
-    // finding them and code-page writes are rare.
-    flush_virtual();
 }
 
 void BlockCache::invalidate_all() {
-    for (auto& [ppc, block] : blocks_) {
-        block->valid = false;
-        retired_.push_back(std::move(block));
-    }
+    for (auto& [ppc, block] : blocks_) retire(std::move(block));
     blocks_.clear();
     page_blocks_.clear();
-    flush_virtual();
+    jump_.fill({});
 }
 
 }  // namespace rvisor::cpu

@@ -1,6 +1,5 @@
 // Decode once, execute many: guest code is decoded into basic blocks that are cached by
-// guest-physical address, plus a small direct-mapped jump cache keyed by virtual pc (one per
-// privilege mode, since execute permission depends on it).
+// guest-physical address, plus a small direct-mapped jump cache keyed by virtual pc.
 #pragma once
 
 #include <array>
@@ -20,9 +19,11 @@ enum class ExecOp : u16 {
 };
 
 struct Block {
-    u64 vpc = 0;          // virtual address of the first instruction
-    u64 ppc = 0;          // its guest-physical address
+    static constexpr u32 kNoSlot = ~0u;
+
+    u64 ppc = 0;          // guest-physical address of the first instruction
     u32 guest_bytes = 0;  // bytes of guest code covered, all within one page
+    u32 jump_slot = kNoSlot;  // the jump-cache slot that may point here
     bool valid = true;
     // Decoded instructions followed by one EndOfBlock sentinel. Integer destinations x0 are
     // rewritten to the sink register 32 so no instruction has to test for x0.
@@ -30,15 +31,18 @@ struct Block {
 };
 
 class BlockCache {
-  public:
+public:
     static constexpr unsigned kJumpCacheEntries = 4096;
 
-    // Jump-cache lookup for a virtual pc under one privilege mode: nullptr on a miss.
-    Block* lookup_virtual(unsigned mode, u64 vpc) const {
-        Block* b = jump_[mode][jump_index(vpc)];
-        return (b && b->vpc == vpc) ? b : nullptr;
-    }
-    void remember_virtual(unsigned mode, Block* b) { jump_[mode][jump_index(b->vpc)] = b; }
+    // The jump cache maps a virtual pc to the block last executed there. The caller must
+    // still check that the pc's page translates to the block's physical page (the hart does
+    // this against its fetch TLB), so the jump cache never needs flushing on a TLB flush.
+    struct JumpEntry {
+        u64 vpc = ~0ULL;
+        Block* block = nullptr;
+    };
+    const JumpEntry& jump_entry(u64 vpc) const { return jump_[jump_index(vpc)]; }
+    void remember_virtual(u64 vpc, Block* b);
 
     Block* lookup_physical(u64 ppc) const {
         auto it = blocks_.find(ppc);
@@ -47,9 +51,6 @@ class BlockCache {
     // Takes ownership; the block is indexed by its ppc and its page.
     Block* insert(std::unique_ptr<Block> block);
 
-    // Forgets virtual->block associations (satp write, SFENCE.VMA, PMP change): blocks stay
-    // cached by physical address and are found again after re-translation.
-    void flush_virtual();
     // Drops every block on guest-physical page `ppage` (its code was written to). Blocks are
     // retired, not freed, because the block executing right now may be one of them.
     void invalidate_page(u64 ppage);
@@ -61,11 +62,11 @@ class BlockCache {
 
     std::size_t size() const { return blocks_.size(); }
 
-  private:
-    static constexpr unsigned kModes = 4;  // indexed by PrivMode value
+private:
     static unsigned jump_index(u64 vpc) { return (vpc >> 1) & (kJumpCacheEntries - 1); }
+    void retire(std::unique_ptr<Block> b);
 
-    std::array<std::array<Block*, kJumpCacheEntries>, kModes> jump_{};
+    std::array<JumpEntry, kJumpCacheEntries> jump_{};
     std::unordered_map<u64, std::unique_ptr<Block>> blocks_;
     std::unordered_map<u64, std::vector<u64>> page_blocks_;  // ppage -> ppcs
     std::vector<std::unique_ptr<Block>> retired_;

@@ -25,6 +25,9 @@ inline constexpr u16 kMip = 0x344;
 inline constexpr u16 kPmpcfg0 = 0x3a0, kPmpaddr0 = 0x3b0;
 inline constexpr u16 kMcycle = 0xb00, kMinstret = 0xb02;
 inline constexpr u16 kTselect = 0x7a0;
+inline constexpr u16 kMhpmcounter3 = 0xb03, kMhpmcounter31 = 0xb1f;
+inline constexpr u16 kMhpmevent3 = 0x323, kMhpmevent31 = 0x33f;
+inline constexpr u16 kHpmcounter3 = 0xc03, kHpmcounter31 = 0xc1f;
 }  // namespace csr
 
 // mstatus fields (privileged spec 3.1.6).
@@ -42,8 +45,15 @@ inline constexpr u64 kXlen64 = 2;  // UXL/SXL value for XLEN=64
 constexpr u64 misa_bit(char ext) {
     return 1ULL << (ext - 'A');
 }
-inline constexpr u64 kMisa =
-    (2ULL << 62) | misa_bit('I') | misa_bit('M') | misa_bit('A') | misa_bit('C');
+inline constexpr u64 kMisa = (2ULL << 62) | misa_bit('I') | misa_bit('M') | misa_bit('A') |
+                             misa_bit('F') | misa_bit('D') | misa_bit('C') | misa_bit('S') |
+                             misa_bit('U');
+
+// menvcfg fields (3.1.18), including the Sstc enable.
+namespace envcfg {
+inline constexpr u64 kFiom = 1ULL << 0;
+inline constexpr u64 kStce = 1ULL << 63;
+}  // namespace envcfg
 
 struct CsrState {
     u64 mstatus = (mstatus::kXlen64 << 32) | (mstatus::kXlen64 << 34);
@@ -51,7 +61,7 @@ struct CsrState {
     u64 medeleg = 0, mideleg = 0, mie = 0, mip = 0;
     u64 mcounteren = 0, menvcfg = 0, mcountinhibit = 0;
     u64 stvec = 0, sepc = 0, scause = 0, stval = 0, sscratch = 0, scounteren = 0;
-    u64 senvcfg = 0, satp = 0;
+    u64 senvcfg = 0, satp = 0, stimecmp = ~0ULL;
     u64 mcycle_offset = 0;  // mcycle = instret-based cycle count + offset
     u64 minstret_offset = 0;
     u32 fcsr = 0;

@@ -2,7 +2,18 @@
 
 namespace rvisor::cpu {
 
-Hart::Hart(mem::Bus& bus, u64 hart_id) : bus_(bus), ram_(bus.ram()), hart_id_(hart_id) {
+namespace {
+// The 10 MHz time base of the virt board, from the host's monotonic clock.
+u64 host_timebase() {
+    using namespace std::chrono;
+    return static_cast<u64>(
+               duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()) /
+           100;
+}
+}  // namespace
+
+Hart::Hart(mem::Bus& bus, u64 hart_id)
+    : time_source_(host_timebase), bus_(bus), ram_(bus.ram()), hart_id_(hart_id) {
     reset(0);
 }
 
@@ -13,10 +24,39 @@ void Hart::reset(u64 reset_pc) {
     priv_ = PrivMode::Machine;
     instret_ = 0;
     csr_ = CsrState{};
+    // MPP resets to the least-privileged mode (3.1.6.1 leaves it implementation-defined).
     csr_.mstatus |= static_cast<u64>(kLowestMode) << mstatus::kMppShift;
     reservation_ = ~0ULL;
-    tlb_.flush();
+    in_wfi_ = false;
+    timer_pending_ = 0;
+    pmp_.reset();
+    flush_translations();
     blocks_.invalidate_all();
+    select_data_tlb();
+}
+
+PrivMode Hart::data_priv() const {
+    if (priv_ == PrivMode::Machine && (csr_.mstatus & mstatus::kMprv))
+        return static_cast<PrivMode>((csr_.mstatus & mstatus::kMpp) >> mstatus::kMppShift);
+    return priv_;
+}
+
+void Hart::select_data_tlb() {
+    itlb_ = priv_ == PrivMode::User         ? &tlbs_[0]
+            : priv_ == PrivMode::Supervisor ? &tlbs_[1]
+                                            : &tlbs_[3];
+    switch (data_priv()) {
+        case PrivMode::User: dtlb_ = &tlbs_[0]; break;
+        case PrivMode::Supervisor:
+            dtlb_ = (csr_.mstatus & mstatus::kSum) ? &tlbs_[2] : &tlbs_[1];
+            break;
+        default: dtlb_ = &tlbs_[3]; break;
+    }
+}
+
+void Hart::flush_translations() {
+    // The jump cache is validated against the fetch TLB, so flushing the TLBs is enough.
+    for (SoftTlb& t : tlbs_) t.flush();
 }
 
 }  // namespace rvisor::cpu

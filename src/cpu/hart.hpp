@@ -5,12 +5,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <functional>
 
 #include "base/types.hpp"
 #include "cpu/block_cache.hpp"
 #include "cpu/csr.hpp"
+#include "cpu/mmu.hpp"
+#include "cpu/pmp.hpp"
 #include "cpu/soft_tlb.hpp"
 #include "cpu/trap.hpp"
 #include "isa/decoder.hpp"
@@ -22,8 +27,16 @@ namespace rvisor::cpu {
 enum class RunResult : u8 {
     BudgetExhausted,      // executed the requested number of instructions (or slightly more)
     StopRequested,        // request_stop() was called (device, timer thread, another hart)
-    WaitingForInterrupt,  // WFI with nothing pending and nothing that can wake it
+    WaitingForInterrupt,  // parked in WFI for the longest allowed park; call run() again
 };
+
+// mip/mie bit masks (privileged spec 3.1.9).
+namespace irq {
+inline constexpr u64 kSsip = 1ULL << 1, kMsip = 1ULL << 3, kStip = 1ULL << 5;
+inline constexpr u64 kMtip = 1ULL << 7, kSeip = 1ULL << 9, kMeip = 1ULL << 11;
+inline constexpr u64 kAll = kSsip | kMsip | kStip | kMtip | kSeip | kMeip;
+inline constexpr u64 kSupervisor = kSsip | kStip | kSeip;
+}  // namespace irq
 
 class Hart {
   public:
@@ -35,25 +48,36 @@ class Hart {
     void reset(u64 reset_pc);
 
     // Executes until about `max_instructions` more have retired, a stop is requested, or the
-    // hart waits for an interrupt that cannot come. Never throws.
+    // hart has been parked in WFI for `max_park` without an interrupt. Never throws.
     RunResult run(u64 max_instructions);
 
-    // Thread-safe: makes run() return at the next block boundary.
-    void request_stop() { events_.fetch_or(kEventStop, std::memory_order_release); }
+    // ---- thread-safe controls, for devices and other harts ----
+    // Makes run() return at the next block boundary (or out of WFI).
+    void request_stop() { post_event(kEventStop); }
+    // Drives an interrupt line into mip: irq::kMsip (CLINT), irq::kMeip / irq::kSeip (PLIC).
+    void set_interrupt_line(u64 mask, bool level);
+    // The CLINT's mtimecmp for this hart: MTIP is pending while time >= mtimecmp.
+    void set_mtimecmp(u64 value);
+    // The 10 MHz time base shared with the CLINT (the `time` CSR, timer comparisons).
+    // Defaults to the host's monotonic clock.
+    void set_time_source(std::function<u64()> source) { time_source_ = std::move(source); }
+    u64 time() const { return time_source_(); }
 
     // Architectural state, for loaders, tests and debuggers.
     u64 pc() const { return pc_; }
     void set_pc(u64 pc) { pc_ = pc; }
     u64 x(unsigned n) const { return n == 0 ? 0 : x_[n]; }
-    u64 f(unsigned n) const { return f_[n & 31]; }
-    void set_f(unsigned n, u64 v) { f_[n & 31] = v; }
     void set_x(unsigned n, u64 v) {
         if (n != 0 && n < 32) x_[n] = v;
     }
+    u64 f(unsigned n) const { return f_[n & 31]; }
+    void set_f(unsigned n, u64 v) { f_[n & 31] = v; }
     u64 hart_id() const { return hart_id_; }
     PrivMode priv() const { return priv_; }
     u64 instret() const { return instret_; }
     const CsrState& csrs() const { return csr_; }
+    // mip as software reads it: written bits plus the live interrupt lines and timers.
+    u64 mip() const;
 
     // CSR access as an instruction would do it from the current privilege mode; false means
     // illegal instruction. Public for tests and debuggers.
@@ -64,17 +88,27 @@ class Hart {
     // The machine uses it for the HTIF tohost word.
     std::function<void(u64 paddr)> on_watched_store;
 
-  private:
-    friend class Interpreter;
+    // Longest time WFI parks inside run() before returning WaitingForInterrupt, so callers
+    // can enforce their own limits.
+    std::chrono::milliseconds max_park{50};
 
+  private:
     static constexpr u32 kEventStop = 1u << 0;
+    static constexpr u32 kEventInterrupt = 1u << 1;  // re-evaluate pending interrupts
     // The least-privileged mode this hart implements (MPP's reset and MRET value).
-    static constexpr PrivMode kLowestMode = PrivMode::Machine;
+    static constexpr PrivMode kLowestMode = PrivMode::User;
+    // Timers are compared against the clock every this many instructions (and in WFI).
+    static constexpr u64 kTimerCheckInterval = 4096;
+
+    // Sets an event flag from another thread and wakes the hart if it is parked.
+    void post_event(u32 event);
+    // Sets an event flag from this hart's own thread (it cannot be parked).
+    void local_event(u32 event) { events_.fetch_or(event, std::memory_order_relaxed); }
 
     // ---- memory, fast paths inline (hot loop), slow paths in hart_memory.cpp ----
     template <typename T>
     bool load(u64 va, T& out) {
-        const TlbEntry& e = tlb_.read[SoftTlb::index(va)];
+        const TlbEntry& e = dtlb_->read[SoftTlb::index(va)];
         if (RVISOR_LIKELY(e.tag == SoftTlb::tag_of(va, sizeof(T)))) {
             std::memcpy(&out, reinterpret_cast<const void*>(e.addend + va), sizeof(T));
             return true;
@@ -86,7 +120,7 @@ class Hart {
     }
     template <typename T>
     bool store(u64 va, T value) {
-        const TlbEntry& e = tlb_.write[SoftTlb::index(va)];
+        const TlbEntry& e = dtlb_->write[SoftTlb::index(va)];
         if (RVISOR_LIKELY(e.tag == SoftTlb::tag_of(va, sizeof(T)))) {
             std::memcpy(reinterpret_cast<void*>(e.addend + va), &value, sizeof(T));
             return true;
@@ -100,20 +134,43 @@ class Hart {
     // Host pointer for an aligned atomic access of `size` bytes to RAM, or nullptr with
     // pending_ set (misaligned, fault, or not RAM). Access::Read for LR, Write otherwise.
     u8* atomic_host_pointer(u64 va, unsigned size, Access access = Access::Write);
-    bool translate(u64 va, Access access, u64& pa);
+    // `cacheable` (optional) tells whether the whole page may be cached in the TLB for it.
+    bool translate(u64 va, Access access, u64& pa, bool* cacheable = nullptr);
     void note_code_write(u64 pa);
 
     // ---- blocks ----
     // Finds or decodes the block at pc_; nullptr with pending_ set on a fetch fault.
     Block* fetch_block();
-    Block* decode_block(u64 vpc, u64 ppc);
+    Block* decode_block(u64 ppc);
     Block* decode_straddling(u64 vpc);
 
-    // ---- traps ----
+    // ---- traps and interrupts (trap.cpp) ----
     void raise(Exception cause, u64 tval) { pending_ = {cause, tval}; }
     // Takes pending_ as a trap at pc_ (the faulting instruction's address).
-    void take_trap();
+    void take_trap() { enter_trap(static_cast<u64>(pending_.cause), false, pending_.tval); }
+    void enter_trap(u64 cause, bool interrupt, u64 tval);
+    // Takes the highest-priority pending and enabled interrupt, if any (spec 3.1.9).
+    bool take_interrupt();
+    // Compares the timers with the clock and updates MTIP/STIP.
+    void update_timers();
+    // Parks until an interrupt is pending and enabled in mie (WFI), a stop, or max_park.
+    // Returns false when it gave up after max_park.
+    bool wait_for_interrupt();
     void do_mret();
+    void do_sret();
+
+    // ---- privilege and translation context ----
+    // Privilege for loads and stores: MPP when mstatus.MPRV is set in M-mode (3.1.6.3).
+    PrivMode data_priv() const;
+    // Picks the data TLB for the current data privilege and SUM, and the fetch TLB for
+    // priv_; call after any change of priv_, MPRV, MPP or SUM.
+    void select_data_tlb();
+    // SFENCE.VMA with an address: drops that page's translations from every set.
+    void flush_translation_page(u64 va) {
+        for (SoftTlb& t : tlbs_) t.flush_page(va);
+    }
+    // Drops every cached translation: satp/MXR/PMP change, SFENCE.VMA.
+    void flush_translations();
 
     // ---- state ----
     // x_[32] is a sink: decoded instructions whose integer destination is x0 write there.
@@ -125,6 +182,16 @@ class Hart {
     u64 instret_ = 0;
     CsrState csr_;
     PendingTrap pending_{Exception::IllegalInsn, 0};
+    bool in_wfi_ = false;
+
+    // Interrupt inputs written by other threads: lines (MSIP, MEIP, SEIP) and mtimecmp.
+    std::atomic<u64> irq_lines_{0};
+    std::atomic<u64> mtimecmp_{~0ULL};
+    // MTIP/STIP as last computed from the timers (update_timers).
+    u64 timer_pending_ = 0;
+    std::function<u64()> time_source_;
+    std::mutex park_mutex_;
+    std::condition_variable park_cv_;
 
     // LR/SC reservation (physical address, or ~0 when none) and the value LR saw.
     u64 reservation_ = ~0ULL;
@@ -135,7 +202,14 @@ class Hart {
     mem::Bus& bus_;
     mem::GuestRam& ram_;
     u64 hart_id_;
-    SoftTlb tlb_;
+    // Data TLBs per translation context: U, S with SUM=0, S with SUM=1, M (bare or MPRV).
+    SoftTlb tlbs_[4];
+    Pmp pmp_;
+    SoftTlb* dtlb_ = &tlbs_[3];
+    // The fetch side uses the exec entries of the set for priv_ (SUM does not affect
+    // fetches). A jump-cache hit is only trusted while its page's exec entry is present, so
+    // SFENCE.VMA of one page needs to drop only TLB entries.
+    SoftTlb* itlb_ = &tlbs_[3];
     BlockCache blocks_;
     Block scratch_block_;  // holds an uncached page-straddling instruction
 };

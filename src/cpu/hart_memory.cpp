@@ -4,9 +4,45 @@
 
 namespace rvisor::cpu {
 
-bool Hart::translate(u64 va, Access access, u64& pa) {
-    // Bare translation (no satp mode yet): virtual equals physical.
-    pa = va;
+namespace {
+constexpr Exception access_fault(AccessType a) {
+    return a == AccessType::Execute ? Exception::InsnAccessFault
+           : a == AccessType::Read  ? Exception::LoadAccessFault
+                                    : Exception::StoreAccessFault;
+}
+constexpr u8 pmp_bit(AccessType a) {
+    return a == AccessType::Read ? Pmp::kPermRead
+           : a == AccessType::Write ? Pmp::kPermWrite
+                                    : Pmp::kPermExec;
+}
+}  // namespace
+
+bool Hart::translate(u64 va, Access access, u64& pa, bool* cacheable) {
+    const PrivMode mode = access == Access::Execute ? priv_ : data_priv();
+    if (mode == PrivMode::Machine || (csr_.satp >> 60) == 0) {
+        pa = va;
+    } else {
+        const WalkResult r = walk(ram_, pmp_,
+                                  WalkRequest{csr_.satp, va, access, mode,
+                                              (csr_.mstatus & mstatus::kSum) != 0,
+                                              (csr_.mstatus & mstatus::kMxr) != 0});
+        if (!r.ok) {
+            raise(r.fault, va);
+            return false;
+        }
+        pa = r.pa;
+    }
+    // PMP (3.7): checked on the physical address for the effective privilege. A page whose
+    // PMP decision is not uniform is never cached, so each access is checked exactly.
+    if (pmp_.any_active() || mode != PrivMode::Machine) {
+        if (!pmp_.check(pa, 1, access, mode)) {
+            raise(access_fault(access), va);
+            return false;
+        }
+        if (cacheable) *cacheable = pmp_.page_permissions(pa & ~0xfffULL, mode) & pmp_bit(access);
+    } else if (cacheable) {
+        *cacheable = true;
+    }
     if (access == Access::Execute && !ram_.contains(pa, 2)) {
         // Only RAM holds code; fetching from a device region or a hole is an access fault.
         raise(Exception::InsnAccessFault, va);
@@ -37,10 +73,15 @@ bool Hart::load_slow(u64 va, unsigned size, u64& out) {
         return true;
     }
     u64 pa;
-    if (!translate(va, Access::Read, pa)) return false;
+    bool cacheable = false;
+    if (!translate(va, Access::Read, pa, &cacheable)) return false;
+    if (size > 1 && !pmp_.check(pa, size, Access::Read, data_priv())) {
+        raise(Exception::LoadAccessFault, va);
+        return false;
+    }
     if (ram_.contains(pa, size)) {
         u8* host = ram_.host(pa);
-        tlb_.fill(tlb_.read, va, host - (pa & 0xfff), pa & ~0xfffULL);
+        if (cacheable) dtlb_->fill(dtlb_->read, va, host - (pa & 0xfff), pa & ~0xfffULL);
         out = 0;
         std::memcpy(&out, host, size);
         return true;
@@ -63,7 +104,12 @@ bool Hart::store_slow(u64 va, unsigned size, u64 value) {
         return true;
     }
     u64 pa;
-    if (!translate(va, Access::Write, pa)) return false;
+    bool cacheable = false;
+    if (!translate(va, Access::Write, pa, &cacheable)) return false;
+    if (size > 1 && !pmp_.check(pa, size, Access::Write, data_priv())) {
+        raise(Exception::StoreAccessFault, va);
+        return false;
+    }
     if (ram_.contains(pa, size)) {
         const u8 flags = ram_.page_flags(pa);
         if (flags & mem::kPageHasCode) note_code_write(pa);
@@ -71,8 +117,8 @@ bool Hart::store_slow(u64 va, unsigned size, u64 value) {
         std::memcpy(host, &value, size);
         if (flags & mem::kPageWatched) {
             if (on_watched_store) on_watched_store(pa);
-        } else {
-            tlb_.fill(tlb_.write, va, host - (pa & 0xfff), pa & ~0xfffULL);
+        } else if (cacheable) {
+            dtlb_->fill(dtlb_->write, va, host - (pa & 0xfff), pa & ~0xfffULL);
         }
         return true;
     }
@@ -93,6 +139,10 @@ u8* Hart::atomic_host_pointer(u64 va, unsigned size, Access access) {
     }
     u64 pa;
     if (!translate(va, access, pa)) return nullptr;
+    if (!pmp_.check(pa, size, access, data_priv())) {
+        raise(lr ? Exception::LoadAccessFault : Exception::StoreAccessFault, va);
+        return nullptr;
+    }
     if (!ram_.contains(pa, size)) {
         raise(lr ? Exception::LoadAccessFault : Exception::StoreAccessFault, va);
         return nullptr;
@@ -110,16 +160,23 @@ void Hart::note_code_write(u64 pa) {
 }
 
 Block* Hart::fetch_block() {
-    const unsigned mode = static_cast<unsigned>(priv_);
-    if (Block* b = blocks_.lookup_virtual(mode, pc_)) return b;
+    // Fast path: the jump cache names the block last run at this pc, and the fetch TLB
+    // confirms the pc's page still maps to that block's physical page.
+    const BlockCache::JumpEntry& j = blocks_.jump_entry(pc_);
+    const TlbEntry& e = itlb_->exec[SoftTlb::index(pc_)];
+    if (RVISOR_LIKELY(j.vpc == pc_ && e.tag == (pc_ & ~0xfffULL) &&
+                      e.ppage == (j.block->ppc & ~0xfffULL)))
+        return j.block;
+
     u64 ppc;
-    if (!translate(pc_, Access::Execute, ppc)) return nullptr;
+    bool cacheable = false;
+    if (!translate(pc_, Access::Execute, ppc, &cacheable)) return nullptr;
     Block* b = blocks_.lookup_physical(ppc);
-    if (!b) b = decode_block(pc_, ppc);
+    if (!b) b = decode_block(ppc);
     if (!b) return nullptr;
-    if (b != &scratch_block_) {
-        b->vpc = pc_;  // the same physical code may be reached through another alias
-        blocks_.remember_virtual(mode, b);
+    if (b != &scratch_block_ && cacheable) {
+        itlb_->fill(itlb_->exec, pc_, ram_.host(ppc & ~0xfffULL), ppc & ~0xfffULL);
+        blocks_.remember_virtual(pc_, b);
     }
     return b;
 }
@@ -211,10 +268,9 @@ constexpr unsigned kMaxBlockInsns = 128;  // bounds interrupt latency between bl
 
 }  // namespace
 
-Block* Hart::decode_block(u64 vpc, u64 ppc) {
+Block* Hart::decode_block(u64 ppc) {
     const u64 page_end = (ppc & ~0xfffULL) + 0x1000;
     auto block = std::make_unique<Block>();
-    block->vpc = vpc;
     block->ppc = ppc;
     block->insns.reserve(16);
 
@@ -226,7 +282,7 @@ Block* Hart::decode_block(u64 vpc, u64 ppc) {
         if (isa::insn_length(low) == 4) {
             if (p + 4 > page_end) {
                 if (!block->insns.empty()) break;
-                return decode_straddling(vpc);
+                return decode_straddling(pc_);
             }
             std::memcpy(&bits, ram_.host(p), 4);
         }
@@ -244,7 +300,7 @@ Block* Hart::decode_block(u64 vpc, u64 ppc) {
 
     // From now on stores to this page must invalidate its blocks: take it off the fast path.
     ram_.set_page_flags(ppc, mem::kPageHasCode);
-    tlb_.flush_physical_writes(ppc & ~0xfffULL);
+    for (SoftTlb& t : tlbs_) t.flush_physical_writes(ppc & ~0xfffULL);
     return blocks_.insert(std::move(block));
 }
 
@@ -259,7 +315,6 @@ Block* Hart::decode_straddling(u64 vpc) {
     std::memcpy(&hi, ram_.host(pa_hi), 2);
     isa::DecodedInsn insn = isa::decode(static_cast<u32>(lo) | (static_cast<u32>(hi) << 16));
     if (insn.rd == 0 && !writes_fp_rd(insn.op)) insn.rd = 32;
-    scratch_block_.vpc = vpc;
     scratch_block_.ppc = pa_lo;
     scratch_block_.guest_bytes = 4;
     scratch_block_.insns.clear();

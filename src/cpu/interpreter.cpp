@@ -76,14 +76,26 @@ RunResult Hart::run(u64 max_instructions) {
     }
 
     const u64 target = instret_ + max_instructions;
+    u64 next_check = instret_;  // the first block boundary checks everything
     u64* const x = x_;
 
     for (;;) {
-        if (RVISOR_UNLIKELY(events_.load(std::memory_order_relaxed) != 0)) {
-            if (events_.fetch_and(~kEventStop, std::memory_order_acq_rel) & kEventStop)
+        // One compare and one load per block on the fast path; everything asynchronous
+        // (stop requests, interrupt lines, timers, WFI, the budget) is handled in here.
+        if (RVISOR_UNLIKELY(events_.load(std::memory_order_relaxed) != 0 ||
+                            instret_ >= next_check)) {
+            if (events_.fetch_and(~(kEventStop | kEventInterrupt), std::memory_order_acq_rel) &
+                kEventStop)
                 return RunResult::StopRequested;
+            if (instret_ >= target) return RunResult::BudgetExhausted;
+            next_check = std::min(target, instret_ + kTimerCheckInterval);
+            update_timers();
+            if (in_wfi_) {
+                if (!wait_for_interrupt()) return RunResult::WaitingForInterrupt;
+                in_wfi_ = false;
+            }
+            take_interrupt();
         }
-        if (RVISOR_UNLIKELY(instret_ >= target)) return RunResult::BudgetExhausted;
         blocks_.release_retired();
 
         Block* block = fetch_block();
@@ -494,9 +506,34 @@ RunResult Hart::run(u64 max_instructions) {
         if (priv_ != PrivMode::Machine) goto illegal;
         instret_ += (in - first) + 1;
         do_mret();
+        local_event(kEventInterrupt);  // interrupts may be enabled now
+        goto block_done;
+    op_Sret:
+        // Illegal in U-mode, and in S-mode when mstatus.TSR is set (3.1.6.5).
+        if (priv_ == PrivMode::User ||
+            (priv_ == PrivMode::Supervisor && (csr_.mstatus & mstatus::kTsr)))
+            goto illegal;
+        instret_ += (in - first) + 1;
+        do_sret();
+        local_event(kEventInterrupt);
         goto block_done;
     op_Wfi:
-        // No interrupt sources exist yet on this hart, so WFI is a legal no-op hint.
+        // Illegal in U-mode, and in S-mode when mstatus.TW is set (3.1.6.5); otherwise the
+        // hart parks at the next block boundary until an interrupt is pending.
+        if (priv_ == PrivMode::User ||
+            (priv_ == PrivMode::Supervisor && (csr_.mstatus & mstatus::kTw)))
+            goto illegal;
+        in_wfi_ = true;
+        next_check = 0;
+        END_BLOCK_AT(pc + in->len);
+    op_SfenceVma:
+        // Illegal in U-mode, and in S-mode when mstatus.TVM is set (3.1.6.5). The TLB is not
+        // tagged by ASID, so the ASID forms flush as much as the address forms (4.2.1).
+        if (priv_ == PrivMode::User ||
+            (priv_ == PrivMode::Supervisor && (csr_.mstatus & mstatus::kTvm)))
+            goto illegal;
+        if (in->rs1 != 0) flush_translation_page(RS1);
+        else flush_translations();
         END_BLOCK_AT(pc + in->len);
 
     op_EndOfBlock:
