@@ -10,6 +10,8 @@ inline constexpr int kExitBadInput = 2;
 
 // `rvisor exec PROGRAM.elf`: runs a bare-metal RISC-V program on one hart.
 void add_exec_command(CLI::App& app, int& exit_code);
+// `rvisor run`: boots a virt-board VM.
+void add_run_command(CLI::App& app, int& exit_code);
 // `rvisor disasm WORD...`: disassembles instruction encodings.
 void add_disasm_command(CLI::App& app, int& exit_code);
 

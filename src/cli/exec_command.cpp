@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "size_arg.hpp"
 #include "machine/bare_metal_machine.hpp"
 
 namespace rvisor::cli {
@@ -18,36 +19,13 @@ struct ExecOptions {
     bool stats = false;
 };
 
-// Parses sizes like "512M", "2G", "65536". Throws CLI::ValidationError.
-u64 parse_size(const std::string& text) {
-    std::size_t end = 0;
-    unsigned long long v = 0;
-    try {
-        v = std::stoull(text, &end, 0);
-    } catch (const std::exception&) {
-        throw CLI::ValidationError("--memory", "'" + text + "' is not a size (e.g. 128M, 1G)");
-    }
-    const std::string suffix = text.substr(end);
-    u64 mult = 1;
-    if (suffix == "K" || suffix == "k")
-        mult = 1ULL << 10;
-    else if (suffix == "M" || suffix == "m")
-        mult = 1ULL << 20;
-    else if (suffix == "G" || suffix == "g")
-        mult = 1ULL << 30;
-    else if (!suffix.empty())
-        throw CLI::ValidationError("--memory", "'" + text + "' has an unknown size suffix");
-    if (v == 0 || v > (~0ULL >> 1) / mult)
-        throw CLI::ValidationError("--memory", "'" + text + "' is out of range");
-    return v * mult;
-}
-
 int run_exec(const ExecOptions& o) {
     machine::BareMetalConfig config;
-    try {
-        config.ram_size = parse_size(o.memory);
-    } catch (const CLI::Error& e) {
-        std::fprintf(stderr, "rvisor exec: %s\n", e.what());
+    if (auto size = parse_size(o.memory)) {
+        config.ram_size = *size;
+    } else {
+        std::fprintf(stderr, "rvisor exec: --memory: '%s' is not a size (e.g. 128M, 1G)\n",
+                     o.memory.c_str());
         return kExitBadInput;
     }
     if (o.max_instructions) config.max_instructions = o.max_instructions;

@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
     CLI::App app{"rvisor: run RISC-V 64-bit virtual machines on any x86-64 Linux host"};
     app.require_subcommand(1);
     int exit_code = 0;
+    rvisor::cli::add_run_command(app, exit_code);
     rvisor::cli::add_exec_command(app, exit_code);
     rvisor::cli::add_disasm_command(app, exit_code);
     try {

@@ -114,6 +114,19 @@ bool Hart::csr_read(u16 number, u64& value) {
     return false;
 }
 
+void Hart::write_mstatus(u64 value) {
+    u64 v = (csr_.mstatus & ~kMstatusWritable) | (value & kMstatusWritable);
+    // MPP is WARL over the implemented modes; 2 is reserved and keeps the old value.
+    if (((v & kMpp) >> kMppShift) == 2) v = (v & ~kMpp) | (csr_.mstatus & kMpp);
+    // SD summarises FS (XS and VS are hard-wired off).
+    v = (v & kFs) == kFs ? (v | kSd) : (v & ~kSd);
+    if ((v ^ csr_.mstatus) & kMxr) flush_translations();
+    const u64 changed = v ^ csr_.mstatus;
+    csr_.mstatus = v;
+    if (changed & (kMprv | kMpp | kSum)) select_data_tlb();
+    if (changed & (kMie | kSie)) local_event(kEventInterrupt);
+}
+
 bool Hart::csr_write(u16 number, u64 value) {
     if (static_cast<unsigned>(priv_) < ((number >> 8) & 3u)) return false;
     if (((number >> 10) & 3u) == 3u) return false;  // read-only CSR
@@ -132,8 +145,8 @@ bool Hart::csr_write(u16 number, u64 value) {
         }
 
         case csr::kSstatus:
-            return csr_write(csr::kMstatus,
-                             (csr_.mstatus & ~kSstatusMask) | (value & kSstatusMask));
+            write_mstatus((csr_.mstatus & ~kSstatusMask) | (value & kSstatusMask));
+            return true;
         case csr::kSie:
             csr_.mie = (csr_.mie & ~csr_.mideleg) | (value & csr_.mideleg & irq::kAll);
             local_event(kEventInterrupt);
@@ -158,7 +171,6 @@ bool Hart::csr_write(u16 number, u64 value) {
                 (!(csr_.menvcfg & envcfg::kStce) || !(csr_.mcounteren & 2)))
                 return false;
             csr_.stimecmp = value;
-            update_timers();
             local_event(kEventInterrupt);
             return true;
         case csr::kSatp: {
@@ -170,19 +182,7 @@ bool Hart::csr_write(u16 number, u64 value) {
             return true;
         }
 
-        case csr::kMstatus: {
-            u64 v = (csr_.mstatus & ~kMstatusWritable) | (value & kMstatusWritable);
-            // MPP is WARL over the implemented modes; 2 is reserved and keeps the old value.
-            if (((v & kMpp) >> kMppShift) == 2) v = (v & ~kMpp) | (csr_.mstatus & kMpp);
-            // SD summarises FS (XS and VS are hard-wired off).
-            v = (v & kFs) == kFs ? (v | kSd) : (v & ~kSd);
-            if ((v ^ csr_.mstatus) & kMxr) flush_translations();
-            const u64 changed = v ^ csr_.mstatus;
-            csr_.mstatus = v;
-            if (changed & (kMprv | kMpp | kSum)) select_data_tlb();
-            if (changed & (kMie | kSie)) local_event(kEventInterrupt);
-            return true;
-        }
+        case csr::kMstatus: write_mstatus(value); return true;
         case csr::kMisa: return true;  // WARL, fixed: writes are ignored
         case csr::kMedeleg: csr_.medeleg = value & kDelegableExceptions; return true;
         case csr::kMideleg:
@@ -208,7 +208,6 @@ bool Hart::csr_write(u16 number, u64 value) {
         case csr::kMcounteren: csr_.mcounteren = value & kCounterMask; return true;
         case csr::kMenvcfg:
             csr_.menvcfg = value & (envcfg::kFiom | envcfg::kStce);
-            update_timers();
             local_event(kEventInterrupt);
             return true;
         case csr::kMcountinhibit: return true;  // counters always run (WARL zero)

@@ -28,7 +28,6 @@ void Hart::reset(u64 reset_pc) {
     csr_.mstatus |= static_cast<u64>(kLowestMode) << mstatus::kMppShift;
     reservation_ = ~0ULL;
     in_wfi_ = false;
-    timer_pending_ = 0;
     pmp_.reset();
     flush_translations();
     blocks_.invalidate_all();
@@ -57,6 +56,7 @@ void Hart::select_data_tlb() {
 void Hart::flush_translations() {
     // The jump cache is validated against the fetch TLB, so flushing the TLBs is enough.
     for (SoftTlb& t : tlbs_) t.flush();
+    superpage_cached_ = false;
 }
 
 }  // namespace rvisor::cpu

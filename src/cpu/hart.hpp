@@ -151,13 +151,14 @@ class Hart {
     void enter_trap(u64 cause, bool interrupt, u64 tval);
     // Takes the highest-priority pending and enabled interrupt, if any (spec 3.1.9).
     bool take_interrupt();
-    // Compares the timers with the clock and updates MTIP/STIP.
-    void update_timers();
     // Parks until an interrupt is pending and enabled in mie (WFI), a stop, or max_park.
     // Returns false when it gave up after max_park.
     bool wait_for_interrupt();
     void do_mret();
     void do_sret();
+
+    // mstatus write with its WARL rules and side effects (also behind sstatus writes).
+    void write_mstatus(u64 value);
 
     // ---- privilege and translation context ----
     // Privilege for loads and stores: MPP when mstatus.MPRV is set in M-mode (3.1.6.3).
@@ -167,6 +168,10 @@ class Hart {
     void select_data_tlb();
     // SFENCE.VMA with an address: drops that page's translations from every set.
     void flush_translation_page(u64 va) {
+        if (superpage_cached_) {
+            flush_translations();
+            return;
+        }
         for (SoftTlb& t : tlbs_) t.flush_page(va);
     }
     // Drops every cached translation: satp/MXR/PMP change, SFENCE.VMA.
@@ -187,8 +192,6 @@ class Hart {
     // Interrupt inputs written by other threads: lines (MSIP, MEIP, SEIP) and mtimecmp.
     std::atomic<u64> irq_lines_{0};
     std::atomic<u64> mtimecmp_{~0ULL};
-    // MTIP/STIP as last computed from the timers (update_timers).
-    u64 timer_pending_ = 0;
     std::function<u64()> time_source_;
     std::mutex park_mutex_;
     std::condition_variable park_cv_;
@@ -210,6 +213,8 @@ class Hart {
     // fetches). A jump-cache hit is only trusted while its page's exec entry is present, so
     // SFENCE.VMA of one page needs to drop only TLB entries.
     SoftTlb* itlb_ = &tlbs_[3];
+    // Set when a piece of a superpage is cached; cleared by a full flush.
+    bool superpage_cached_ = false;
     BlockCache blocks_;
     Block scratch_block_;  // holds an uncached page-straddling instruction
 };

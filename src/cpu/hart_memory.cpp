@@ -31,6 +31,11 @@ bool Hart::translate(u64 va, Access access, u64& pa, bool* cacheable) {
             return false;
         }
         pa = r.pa;
+        // The TLB holds 4 KiB pieces; SFENCE.VMA of one address must then drop them all.
+        if (r.level > 0) superpage_cached_ = true;
+        // The walker's A/D update is a store into guest RAM like any other.
+        if (r.pte_written && (ram_.page_flags(r.pte_pa) & mem::kPageHasCode))
+            note_code_write(r.pte_pa);
     }
     // PMP (3.7): checked on the physical address for the effective privilege. A page whose
     // PMP decision is not uniform is never cached, so each access is checked exactly.

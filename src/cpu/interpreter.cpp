@@ -3,6 +3,7 @@
 // loads and stores hit the software TLB inline. Anything rare leaves through a slow path.
 #include <bit>
 
+#include "cpu/fpu.hpp"
 #include "cpu/hart.hpp"
 
 namespace rvisor::cpu {
@@ -89,7 +90,6 @@ RunResult Hart::run(u64 max_instructions) {
                 return RunResult::StopRequested;
             if (instret_ >= target) return RunResult::BudgetExhausted;
             next_check = std::min(target, instret_ + kTimerCheckInterval);
-            update_timers();
             if (in_wfi_) {
                 if (!wait_for_interrupt()) return RunResult::WaitingForInterrupt;
                 in_wfi_ = false;

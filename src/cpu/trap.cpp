@@ -1,14 +1,35 @@
 // Trap entry and return, interrupt selection and WFI (privileged spec 1.12, sections
 // 3.1.6.1, 3.1.9, 3.1.15-3.1.17, 3.3.2, 3.3.3).
+#include <cstdio>
+#include <cstdlib>
+
 #include "cpu/hart.hpp"
 
 namespace rvisor::cpu {
 
 namespace {
 using namespace mstatus;
+
+// RVISOR_TRACE_TRAPS=N prints the first N traps to stderr (like QEMU's -d int), for
+// comparing a misbehaving guest against QEMU.
+u64 trap_trace_budget() {
+    static const u64 budget = [] {
+        const char* v = std::getenv("RVISOR_TRACE_TRAPS");
+        return v ? std::strtoull(v, nullptr, 0) : 0;
+    }();
+    return budget;
+}
+std::atomic<u64> traps_traced{0};
 }  // namespace
 
 void Hart::enter_trap(u64 cause, bool interrupt, u64 tval) {
+    if (RVISOR_UNLIKELY(trap_trace_budget() != 0) &&
+        traps_traced.fetch_add(1, std::memory_order_relaxed) < trap_trace_budget()) {
+        std::fprintf(stderr, "trap: hart %llu %s %llu epc=0x%llx tval=0x%llx priv=%u\n",
+                     static_cast<unsigned long long>(hart_id_), interrupt ? "irq" : "exc",
+                     static_cast<unsigned long long>(cause), static_cast<unsigned long long>(pc_),
+                     static_cast<unsigned long long>(tval), static_cast<unsigned>(priv_));
+    }
     reservation_ = ~0ULL;  // a trap breaks any LR/SC sequence
     in_wfi_ = false;
 
@@ -41,16 +62,13 @@ void Hart::enter_trap(u64 cause, bool interrupt, u64 tval) {
 }
 
 u64 Hart::mip() const {
-    return csr_.mip | irq_lines_.load(std::memory_order_acquire) | timer_pending_;
-}
-
-void Hart::update_timers() {
+    // The timer bits are compared live, so a read right after a compare write is exact.
     const u64 now = time();
-    u64 pending = 0;
-    if (now >= mtimecmp_.load(std::memory_order_acquire)) pending |= irq::kMtip;
+    u64 timers = 0;
+    if (now >= mtimecmp_.load(std::memory_order_acquire)) timers |= irq::kMtip;
     // With Sstc enabled, STIP is driven by stimecmp and is read-only in mip (Sstc spec).
-    if ((csr_.menvcfg & envcfg::kStce) && now >= csr_.stimecmp) pending |= irq::kStip;
-    timer_pending_ = pending;
+    if ((csr_.menvcfg & envcfg::kStce) && now >= csr_.stimecmp) timers |= irq::kStip;
+    return csr_.mip | irq_lines_.load(std::memory_order_acquire) | timers;
 }
 
 bool Hart::take_interrupt() {
@@ -86,7 +104,6 @@ bool Hart::wait_for_interrupt() {
     // enables (3.3.3). It parks the host thread: no spinning.
     const auto give_up = std::chrono::steady_clock::now() + max_park;
     for (;;) {
-        update_timers();
         if (mip() & csr_.mie) return true;
         if (events_.load(std::memory_order_acquire) & kEventStop) return true;
         auto until = give_up;

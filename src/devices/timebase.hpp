@@ -21,9 +21,7 @@ class Timebase {
     static constexpr u64 kNanosPerTick = 1'000'000'000 / kFrequencyHz;  // 100 ns
 
     // Starts counting from `initial` ticks now (power-on: mtime = 0).
-    explicit Timebase(u64 initial = 0) : epoch_(std::chrono::steady_clock::now()) {
-        set(initial);
-    }
+    explicit Timebase(u64 initial = 0) : epoch_(std::chrono::steady_clock::now()) { set(initial); }
     Timebase(const Timebase&) = delete;
     Timebase& operator=(const Timebase&) = delete;
 

@@ -45,7 +45,11 @@ BareMetalMachine::BareMetalMachine(BareMetalConfig config) : config_(std::move(c
     bus_->map(mem::region(Region::Test).base, mem::region(Region::Test).size, *test_);
     bus_->map(mem::region(Region::Uart0).base, mem::region(Region::Uart0).size, *uart_);
     hart_ = std::make_unique<cpu::Hart>(*bus_, 0);
+    hart_->set_time_source([this] { return timebase_.now(); });
     hart_->on_watched_store = [this](u64 paddr) { on_tohost(paddr); };
+    router_ = std::make_unique<HartRouter>(std::vector<cpu::Hart*>{hart_.get()});
+    clint_ = std::make_unique<devices::Clint>(1, timebase_, router_.get());
+    bus_->map(mem::region(Region::Clint).base, mem::region(Region::Clint).size, *clint_);
 }
 
 void BareMetalMachine::load(const std::filesystem::path& elf) {

@@ -1,6 +1,6 @@
 // The board `rvisor exec` runs bare-metal programs on: RAM at 0x8000_0000, the SiFive test
-// device and an NS16550A UART at their QEMU virt addresses, one hart, and the HTIF `tohost`
-// convention of Spike-style test suites. Program exit is reported through ExitStatus.
+// device, an NS16550A UART and the CLINT at their QEMU virt addresses, one hart, and the HTIF
+// `tohost` convention of Spike-style test suites. Program exit is reported through ExitStatus.
 #pragma once
 
 #include <chrono>
@@ -12,9 +12,12 @@
 
 #include "base/types.hpp"
 #include "cpu/hart.hpp"
+#include "devices/clint.hpp"
 #include "devices/test_device.hpp"
+#include "devices/timebase.hpp"
 #include "devices/uart16550.hpp"
 #include "machine/elf_loader.hpp"
+#include "machine/hart_router.hpp"
 #include "mem/bus.hpp"
 #include "mem/guest_ram.hpp"
 
@@ -62,7 +65,10 @@ class BareMetalMachine {
     std::unique_ptr<mem::Bus> bus_;
     std::unique_ptr<devices::TestDevice> test_;
     std::unique_ptr<devices::Uart16550> uart_;
+    devices::Timebase timebase_;
+    std::unique_ptr<devices::Clint> clint_;
     std::unique_ptr<cpu::Hart> hart_;
+    std::unique_ptr<HartRouter> router_;
     std::optional<u64> tohost_;
     std::optional<ExitStatus> exit_;
 };

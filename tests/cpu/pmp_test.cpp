@@ -116,16 +116,18 @@ TEST(Pmp, NapotSizesDecodeExactly) {
     struct Case {
         u64 base, size;
     };
-    for (Case c : {Case{0x8000'0010, 8}, Case{0x8000'0020, 32}, Case{0x8000'1000, 0x1000},
-                   Case{0x8020'0000, 0x20'0000}, Case{0x4000'0000, 0x4000'0000},
-                   Case{0, 1ULL << 40}}) {
+    for (Case c :
+         {Case{0x8000'0010, 8}, Case{0x8000'0020, 32}, Case{0x8000'1000, 0x1000},
+          Case{0x8020'0000, 0x20'0000}, Case{0x4000'0000, 0x4000'0000}, Case{0, 1ULL << 40}}) {
         Pmp pmp;
         pmp.write_addr(0, napot(c.base, c.size));
         set_cfg(pmp, 0, kR | kNapot);
         EXPECT_TRUE(pmp.check(c.base, 4, A::Read, kS)) << c.size;
         EXPECT_TRUE(pmp.check(c.base + c.size - 4, 4, A::Read, kS)) << c.size;
         EXPECT_FALSE(pmp.check(c.base + c.size, 4, A::Read, kS)) << c.size;
-        if (c.base) EXPECT_FALSE(pmp.check(c.base - 4, 4, A::Read, kS)) << c.size;
+        if (c.base) {
+            EXPECT_FALSE(pmp.check(c.base - 4, 4, A::Read, kS)) << c.size;
+        }
         EXPECT_FALSE(pmp.check(c.base, 4, A::Write, kS)) << c.size;
     }
 }
@@ -146,7 +148,7 @@ TEST(Pmp, TorUsesPreviousAddressAndZeroForEntry0) {
     Pmp pmp;
     pmp.write_addr(0, 0x8000'0000 >> 2);
     pmp.write_addr(1, 0x8010'0000 >> 2);
-    set_cfg(pmp, 0, kX | kTor);      // [0, 0x80000000)
+    set_cfg(pmp, 0, kX | kTor);       // [0, 0x80000000)
     set_cfg(pmp, 1, kR | kW | kTor);  // [0x80000000, 0x80100000)
     EXPECT_TRUE(pmp.check(0, 4, A::Execute, kS));
     EXPECT_TRUE(pmp.check(0x7fff'fffc, 4, A::Execute, kS));

@@ -1,0 +1,136 @@
+// `rvisor run`: boots a virt-board VM (the default Debian guest when no kernel is given).
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "commands.hpp"
+#include "machine/boot_loader.hpp"
+#include "machine/elf_loader.hpp"
+#include "machine/virt_machine.hpp"
+#include "size_arg.hpp"
+#include "vm_config_file.hpp"
+
+namespace rvisor::cli {
+
+namespace {
+
+struct RunOptions {
+    std::string config_file;
+    unsigned cpus = 0;
+    std::string memory;
+    std::string kernel, initrd, append, firmware, console, dump_dtb;
+    bool append_given = false;
+    double timeout_seconds = 0;
+};
+
+// Where scripts/fetch-guest caches the default guest.
+std::filesystem::path default_guest_dir() {
+    if (const char* c = std::getenv("RVISOR_CACHE")) return std::filesystem::path(c) / "guest";
+    if (const char* x = std::getenv("XDG_CACHE_HOME"))
+        return std::filesystem::path(x) / "rvisor" / "guest";
+    if (const char* h = std::getenv("HOME"))
+        return std::filesystem::path(h) / ".cache" / "rvisor" / "guest";
+    return "/nonexistent";
+}
+
+int run_vm(const RunOptions& o) {
+    machine::VmConfig config;
+    try {
+        if (!o.config_file.empty()) apply_config_file(o.config_file, config);
+        if (o.cpus) config.cpus = o.cpus;
+        if (!o.memory.empty()) {
+            auto size = parse_size(o.memory);
+            if (!size) throw ConfigError("--memory: '" + o.memory + "' is not a size (e.g. 512M)");
+            config.memory = *size;
+        }
+        if (!o.kernel.empty()) config.kernel = o.kernel;
+        if (!o.initrd.empty()) config.initrd = o.initrd;
+        if (o.append_given) config.append = o.append;
+        if (!o.firmware.empty()) {
+            if (o.firmware == "none")
+                throw ConfigError("--firmware none: the built-in SBI is not implemented yet; "
+                                  "use OpenSBI (the default)");
+            config.firmware = o.firmware;
+        }
+        if (!o.console.empty()) config.console = parse_console(o.console);
+        if (!o.dump_dtb.empty()) config.dump_dtb = o.dump_dtb;
+        if (o.timeout_seconds > 0)
+            config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "rvisor run: %s\n", e.what());
+        return kExitBadInput;
+    }
+
+    if (config.kernel.empty()) {
+        const auto dir = default_guest_dir();
+        if (!std::filesystem::exists(dir / "Image")) {
+            std::fprintf(stderr,
+                         "rvisor run: no --kernel given and the default guest is not in %s; "
+                         "run scripts/fetch-guest first\n",
+                         dir.c_str());
+            return kExitBadInput;
+        }
+        config.kernel = dir / "Image";
+        if (config.initrd.empty()) config.initrd = dir / "initramfs.cpio.gz";
+    }
+    if (!std::filesystem::exists(config.firmware)) {
+        std::fprintf(stderr, "rvisor run: %s: firmware not found (Debian package opensbi)\n",
+                     config.firmware.c_str());
+        return kExitBadInput;
+    }
+
+    try {
+        machine::VirtMachine vm(config);
+        if (config.dump_dtb) {
+            const auto& dtb = vm.device_tree();
+            std::ofstream out(*config.dump_dtb, std::ios::binary);
+            out.write(reinterpret_cast<const char*>(dtb.data()),
+                      static_cast<std::streamsize>(dtb.size()));
+            if (!out) {
+                std::fprintf(stderr, "rvisor run: %s: cannot write the device tree\n",
+                             config.dump_dtb->c_str());
+                return kExitBadInput;
+            }
+            return 0;
+        }
+        const machine::VmExit exit = vm.run();
+        if (exit.kind != machine::VmExit::Kind::Poweroff)
+            std::fprintf(stderr, "\nrvisor: %s\n", exit.describe().c_str());
+        return exit.exit_code();
+    } catch (const machine::BootError& e) {
+        std::fprintf(stderr, "rvisor run: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const machine::ElfError& e) {
+        std::fprintf(stderr, "rvisor run: %s\n", e.what());
+        return kExitBadInput;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rvisor run: %s\n", e.what());
+        return kExitBadInput;
+    }
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+    auto o = std::make_shared<RunOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "run",
+        "Boot a virt-board VM through OpenSBI (the default Debian guest when no kernel is "
+        "given). Console: Ctrl-A X quits, Ctrl-A C shows status. Exit code: 0 poweroff, 2 bad "
+        "input, 3 reboot, 4 guest panic, 124 timeout.");
+    cmd->add_option("--config", o->config_file, "VM definition in JSON");
+    cmd->add_option("--cpus", o->cpus, "number of vCPUs (1-64)")->check(CLI::Range(1, 64));
+    cmd->add_option("--memory", o->memory, "guest RAM (default 512M)");
+    cmd->add_option("--kernel", o->kernel, "RISC-V Linux Image or ELF");
+    cmd->add_option("--initrd", o->initrd, "initial ramdisk");
+    cmd->add_option("--append", o->append, "kernel command line (default console=ttyS0)")
+        ->each([o](const std::string&) { o->append_given = true; });
+    cmd->add_option("--firmware", o->firmware, "M-mode firmware (default: OpenSBI fw_dynamic)");
+    cmd->add_option("--console", o->console, "stdio (default), file:PATH or socket:PATH");
+    cmd->add_option("--dump-dtb", o->dump_dtb, "write the device tree to FILE and exit");
+    cmd->add_option("--timeout", o->timeout_seconds, "stop the VM after this many seconds")
+        ->check(CLI::PositiveNumber);
+    cmd->callback([o, &exit_code] { exit_code = run_vm(*o); });
+}
+
+}  // namespace rvisor::cli

@@ -1,0 +1,195 @@
+#include "machine/virt_machine.hpp"
+
+#include <cstdio>
+
+#include "machine/boot_loader.hpp"
+#include "mem/address_map.hpp"
+
+namespace rvisor::machine {
+
+namespace {
+// Linux prints this when it panics; the console watcher turns it into an exit reason.
+constexpr std::string_view kPanicMarker = "Kernel panic - not syncing";
+constexpr std::string_view kPanicEndMarker = "---[ end Kernel panic";
+constexpr unsigned kPlicSources = 96;  // sources 1..95, as on QEMU virt
+}  // namespace
+
+std::string VmExit::describe() const {
+    switch (kind) {
+        case Kind::Poweroff: return "guest powered off";
+        case Kind::Reboot: return "guest rebooted";
+        case Kind::GuestPanic: return "guest kernel panicked (console log kept)";
+        case Kind::Quit: return "quit from the console";
+        case Kind::Timeout: return "stopped: timeout";
+        case Kind::Failure: return "guest reported failure code " + std::to_string(code);
+    }
+    return "unknown";
+}
+
+int VmExit::exit_code() const {
+    switch (kind) {
+        case Kind::Poweroff:
+        case Kind::Quit: return 0;
+        case Kind::Reboot: return 3;
+        case Kind::GuestPanic: return 4;
+        case Kind::Timeout: return 124;
+        case Kind::Failure: return (code & 0xff) == 0 ? 1 : (code & 0xff);
+    }
+    return 1;
+}
+
+VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
+    using mem::Region;
+    const auto& map = [](Region r) -> const mem::RegionInfo& { return mem::region(r); };
+    ram_ = std::make_unique<mem::GuestRam>(map(Region::Dram).base, config_.memory);
+    bus_ = std::make_unique<mem::Bus>(*ram_);
+
+    // Harts first: the interrupt controllers drive them from construction on.
+    std::vector<cpu::Hart*> hart_ptrs;
+    for (unsigned i = 0; i < config_.cpus; ++i) {
+        harts_.push_back(std::make_unique<cpu::Hart>(*bus_, i));
+        harts_.back()->set_time_source([this] { return timebase_.now(); });
+        hart_ptrs.push_back(harts_.back().get());
+    }
+    router_ = std::make_unique<HartRouter>(hart_ptrs);
+
+    if (!config_.dump_dtb) console_ = std::make_unique<Console>(config_.console);
+    test_ = std::make_unique<devices::TestDevice>(
+        [this](devices::PowerRequest r) { on_power(r); });
+    clint_ = std::make_unique<devices::Clint>(config_.cpus, timebase_, router_.get());
+    plic_ = std::make_unique<devices::Plic>(config_.cpus, router_.get(), kPlicSources);
+    uart_ = std::make_unique<devices::Uart16550>([this](u8 c) { on_console_output(c); },
+                                                 devices::IrqLine{plic_.get(), 10});
+    rtc_ = std::make_unique<devices::GoldfishRtc>(devices::IrqLine{plic_.get(), 11});
+    bus_->map(map(Region::Test).base, map(Region::Test).size, *test_);
+    bus_->map(map(Region::Rtc).base, map(Region::Rtc).size, *rtc_);
+    bus_->map(map(Region::Clint).base, map(Region::Clint).size, *clint_);
+    bus_->map(map(Region::Plic).base, map(Region::Plic).size, *plic_);
+    bus_->map(map(Region::Uart0).base, map(Region::Uart0).size, *uart_);
+    for (unsigned n = 0; n < mem::kVirtioSlots; ++n) {
+        virtio_slots_.push_back(std::make_unique<devices::VirtioMmioSlot>());
+        const auto& v = map(Region::Virtio0);
+        bus_->map(v.base + n * v.size, v.size, *virtio_slots_.back());
+    }
+
+    if (config_.kernel.empty()) throw BootError("no kernel given (--kernel)");
+    BootLoader boot(config_.firmware, config_.kernel, config_.initrd, *ram_);
+    const BootLayout& layout = boot.layout();
+
+    DeviceTreeConfig dt;
+    dt.harts = config_.cpus;
+    dt.ram_base = ram_->base();
+    dt.ram_size = ram_->size();
+    dt.bootargs = config_.append;
+    dt.initrd = layout.initrd;
+    dtb_ = build_device_tree(dt);
+    if (config_.dump_dtb) return;
+
+    boot.load(dtb_);
+    // fw_dynamic: every hart enters the firmware with a0 = hartid, a1 = DTB, a2 = info.
+    for (auto& h : harts_) {
+        h->reset(layout.firmware);
+        h->set_x(10, h->hart_id());
+        h->set_x(11, layout.dtb);
+        h->set_x(12, layout.fw_info);
+    }
+}
+
+VirtMachine::~VirtMachine() {
+    if (console_) console_->stop_input();
+    // The RTC's alarm thread can raise its line until the RTC is gone: destroy it before the
+    // PLIC and the harts it reaches through the router.
+    rtc_.reset();
+}
+
+void VirtMachine::on_power(devices::PowerRequest r) {
+    using K = devices::PowerRequest::Kind;
+    VmExit e;
+    if (r.kind == K::Poweroff) e.kind = VmExit::Kind::Poweroff;
+    else if (r.kind == K::Reset) e.kind = VmExit::Kind::Reboot;
+    else {
+        e.kind = VmExit::Kind::Failure;
+        e.code = r.code;
+    }
+    finish(e);
+}
+
+void VirtMachine::on_console_output(u8 c) {
+    console_->write(c);
+    if (c == '\n') {
+        if (console_line_.find(kPanicEndMarker) != std::string::npos)
+            finish({VmExit::Kind::GuestPanic, 0});
+        console_line_.clear();
+    } else if (console_line_.size() < 512) {
+        console_line_.push_back(static_cast<char>(c));
+        if (console_line_.find(kPanicMarker) != std::string::npos) panic_seen_ = true;
+    }
+}
+
+void VirtMachine::finish(VmExit exit) {
+    {
+        std::lock_guard lock(exit_mutex_);
+        if (exit_) return;  // the first reason wins
+        // A reboot right after a panic message is the panic's doing (panic=N).
+        if (panic_seen_ && exit.kind == VmExit::Kind::Reboot) exit.kind = VmExit::Kind::GuestPanic;
+        exit_ = exit;
+    }
+    stopping_ = true;
+    for (auto& h : harts_) h->request_stop();
+    exit_cv_.notify_all();
+}
+
+void VirtMachine::print_status() {
+    const double up =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    std::string s = "rvisor: " + config_.name + " up " + std::to_string(static_cast<int>(up)) +
+                    " s, " + std::to_string(harts_.size()) + " vCPU(s), " +
+                    std::to_string(config_.memory >> 20) + " MiB";
+    console_->message(s);
+    for (auto& h : harts_) {
+        char line[128];
+        std::snprintf(line, sizeof line, "  hart %llu: %llu instructions retired",
+                      static_cast<unsigned long long>(h->hart_id()),
+                      static_cast<unsigned long long>(h->instret()));
+        console_->message(line);
+    }
+}
+
+VmExit VirtMachine::run() {
+    started_ = std::chrono::steady_clock::now();
+    console_->start_input(*uart_, [this](ConsoleCommand c) {
+        if (c == ConsoleCommand::Quit) finish({VmExit::Kind::Quit, 0});
+        else print_status();
+    });
+    std::vector<std::thread> threads;
+    for (auto& h : harts_) {
+        threads.emplace_back([this, hart = h.get()] {
+            while (!stopping_) hart->run(1ULL << 24);
+        });
+    }
+    {
+        std::unique_lock lock(exit_mutex_);
+        std::optional<std::chrono::steady_clock::time_point> panic_deadline;
+        while (!exit_) {
+            exit_cv_.wait_for(lock, std::chrono::milliseconds(100));
+            if (exit_) break;
+            const auto now = std::chrono::steady_clock::now();
+            std::optional<VmExit> reason;
+            // After a panic message, give the kernel a moment to print the rest of its report.
+            if (panic_seen_ && !panic_deadline) panic_deadline = now + std::chrono::seconds(2);
+            if (panic_deadline && now >= *panic_deadline) reason = VmExit{VmExit::Kind::GuestPanic, 0};
+            if (config_.timeout && now - started_ >= *config_.timeout)
+                reason = VmExit{VmExit::Kind::Timeout, 0};
+            if (reason) {
+                lock.unlock();
+                finish(*reason);
+                lock.lock();
+            }
+        }
+    }
+    for (auto& t : threads) t.join();
+    console_->stop_input();
+    return *exit_;
+}
+
+}  // namespace rvisor::machine

@@ -1,0 +1,39 @@
+// The validated configuration of one virt-board VM: what `rvisor run` flags and the JSON
+// config produce, and what VirtMachine consumes. Validation happens where the config is
+// built (CLI, JSON), so a VmConfig is always consistent.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "base/types.hpp"
+
+namespace rvisor::machine {
+
+inline constexpr unsigned kMaxCpus = 64;
+// Debian's opensbi package (generic platform, firmware with dynamic info).
+inline constexpr const char* kDefaultFirmware =
+    "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
+
+struct ConsoleConfig {
+    enum class Kind { Stdio, File, Socket };
+    Kind kind = Kind::Stdio;
+    std::filesystem::path path;  // for File and Socket
+};
+
+struct VmConfig {
+    std::string name = "rvisor";
+    unsigned cpus = 1;
+    u64 memory = 512ULL << 20;
+    std::filesystem::path firmware = kDefaultFirmware;
+    std::filesystem::path kernel;
+    std::filesystem::path initrd;  // empty: none
+    std::string append = "console=ttyS0";
+    ConsoleConfig console;
+    std::optional<std::filesystem::path> dump_dtb;  // write the device tree here and exit
+    std::optional<std::chrono::milliseconds> timeout;  // stop the VM after this long
+};
+
+}  // namespace rvisor::machine
