@@ -14,8 +14,12 @@ u64 host_timebase() {
 
 Hart::Hart(mem::Bus& bus, u64 hart_id)
     : time_source_(host_timebase), bus_(bus), ram_(bus.ram()), hart_id_(hart_id) {
+    code_events_seen_ = ram_.code_events().position();
+    ram_.code_events().subscribe(&events_, kEventCode);
     reset(0);
 }
+
+Hart::~Hart() { ram_.code_events().unsubscribe(&events_); }
 
 void Hart::reset(u64 reset_pc) {
     std::fill(std::begin(x_), std::end(x_), 0);

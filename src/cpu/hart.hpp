@@ -41,6 +41,7 @@ inline constexpr u64 kSupervisor = kSsip | kStip | kSeip;
 class Hart {
   public:
     Hart(mem::Bus& bus, u64 hart_id);
+    ~Hart();
     Hart(const Hart&) = delete;
     Hart& operator=(const Hart&) = delete;
 
@@ -95,6 +96,7 @@ class Hart {
   private:
     static constexpr u32 kEventStop = 1u << 0;
     static constexpr u32 kEventInterrupt = 1u << 1;  // re-evaluate pending interrupts
+    static constexpr u32 kEventCode = 1u << 2;       // another hart published a code event
     // The least-privileged mode this hart implements (MPP's reset and MRET value).
     static constexpr PrivMode kLowestMode = PrivMode::User;
     // Timers are compared against the clock every this many instructions (and in WFI).
@@ -110,7 +112,9 @@ class Hart {
     bool load(u64 va, T& out) {
         const TlbEntry& e = dtlb_->read[SoftTlb::index(va)];
         if (RVISOR_LIKELY(e.tag == SoftTlb::tag_of(va, sizeof(T)))) {
-            std::memcpy(&out, reinterpret_cast<const void*>(e.addend + va), sizeof(T));
+            // Hits are naturally aligned: a relaxed atomic access is a plain mov on x86-64
+            // and makes racing guest accesses from other harts well-defined.
+            out = __atomic_load_n(reinterpret_cast<const T*>(e.addend + va), __ATOMIC_RELAXED);
             return true;
         }
         u64 v;
@@ -122,7 +126,7 @@ class Hart {
     bool store(u64 va, T value) {
         const TlbEntry& e = dtlb_->write[SoftTlb::index(va)];
         if (RVISOR_LIKELY(e.tag == SoftTlb::tag_of(va, sizeof(T)))) {
-            std::memcpy(reinterpret_cast<void*>(e.addend + va), &value, sizeof(T));
+            __atomic_store_n(reinterpret_cast<T*>(e.addend + va), value, __ATOMIC_RELAXED);
             return true;
         }
         return store_slow(va, sizeof(T), static_cast<u64>(value));
@@ -137,6 +141,9 @@ class Hart {
     // `cacheable` (optional) tells whether the whole page may be cached in the TLB for it.
     bool translate(u64 va, Access access, u64& pa, bool* cacheable = nullptr);
     void note_code_write(u64 pa);
+    // Applies other harts' code events (CodeEventLog): drops blocks of written pages and
+    // write-TLB entries of newly marked ones.
+    void process_code_events();
 
     // ---- blocks ----
     // Finds or decodes the block at pc_; nullptr with pending_ set on a fetch fault.
@@ -201,6 +208,7 @@ class Hart {
     u64 reservation_value_ = 0;
 
     std::atomic<u32> events_{0};
+    u64 code_events_seen_ = 0;
 
     mem::Bus& bus_;
     mem::GuestRam& ram_;

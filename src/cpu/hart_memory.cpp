@@ -161,7 +161,25 @@ void Hart::note_code_write(u64 pa) {
     const u64 ppage = pa & ~0xfffULL;
     ram_.clear_page_flags(pa, mem::kPageHasCode);
     blocks_.invalidate_page(ppage);
-    ram_.code_generation().fetch_add(1, std::memory_order_release);
+    // Other harts may cache code from this page too.
+    ram_.code_events().publish({ppage, static_cast<u32>(hart_id_), mem::CodeEvent::Kind::Written});
+}
+
+void Hart::process_code_events() {
+    code_events_seen_ = ram_.code_events().drain(
+        code_events_seen_,
+        [this](const mem::CodeEvent& e) {
+            if (e.source == hart_id_) return;  // handled when it happened
+            if (e.kind == mem::CodeEvent::Kind::Written) {
+                blocks_.invalidate_page(e.ppage);
+            } else {
+                for (SoftTlb& t : tlbs_) t.flush_physical_writes(e.ppage);
+            }
+        },
+        [this] {
+            blocks_.invalidate_all();
+            for (SoftTlb& t : tlbs_) t.flush();
+        });
 }
 
 Block* Hart::fetch_block() {
@@ -303,9 +321,12 @@ Block* Hart::decode_block(u64 ppc) {
     end.len = 0;
     block->insns.push_back(end);
 
-    // From now on stores to this page must invalidate its blocks: take it off the fast path.
-    ram_.set_page_flags(ppc, mem::kPageHasCode);
-    for (SoftTlb& t : tlbs_) t.flush_physical_writes(ppc & ~0xfffULL);
+    // From now on stores to this page must invalidate its blocks: take it off the fast path,
+    // here and (through the event log) in every other hart's TLB.
+    const u64 ppage = ppc & ~0xfffULL;
+    if (!(ram_.set_page_flags(ppc, mem::kPageHasCode) & mem::kPageHasCode))
+        ram_.code_events().publish({ppage, static_cast<u32>(hart_id_), mem::CodeEvent::Kind::Marked});
+    for (SoftTlb& t : tlbs_) t.flush_physical_writes(ppage);
     return blocks_.insert(std::move(block));
 }
 

@@ -85,9 +85,10 @@ RunResult Hart::run(u64 max_instructions) {
         // (stop requests, interrupt lines, timers, WFI, the budget) is handled in here.
         if (RVISOR_UNLIKELY(events_.load(std::memory_order_relaxed) != 0 ||
                             instret_ >= next_check)) {
-            if (events_.fetch_and(~(kEventStop | kEventInterrupt), std::memory_order_acq_rel) &
-                kEventStop)
-                return RunResult::StopRequested;
+            const u32 ev = events_.fetch_and(~(kEventStop | kEventInterrupt | kEventCode),
+                                             std::memory_order_acq_rel);
+            if (ev & kEventStop) return RunResult::StopRequested;
+            if (ev & kEventCode) process_code_events();
             if (instret_ >= target) return RunResult::BudgetExhausted;
             next_check = std::min(target, instret_ + kTimerCheckInterval);
             if (in_wfi_) {
@@ -455,12 +456,18 @@ RunResult Hart::run(u64 max_instructions) {
     }
 
     op_Fence:
-        // RVWMO on an x86-64 host: only store->load ordering needs a host fence.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+        // RVWMO on an x86-64 host (TSO): only ordering earlier stores before later loads
+        // (pred has W, succ has R; imm = pred<<4 | succ, bits i o r w) needs a host fence;
+        // every other ordering x86 already keeps, so a compiler barrier suffices.
+        if ((in->imm & 0x10) && (in->imm & 0x02)) std::atomic_thread_fence(std::memory_order_seq_cst);
+        else std::atomic_signal_fence(std::memory_order_seq_cst);
         NEXT();
     op_FenceI:
         // Stores into cached code already invalidated the affected blocks (hart_memory.cpp),
-        // so FENCE.I only has to end the block so the next fetch sees the current caches.
+        // this hart's directly and other harts' through the code event log, which FENCE.I
+        // drains now rather than at the next event check.
+        events_.fetch_and(~kEventCode, std::memory_order_acq_rel);
+        process_code_events();
         END_BLOCK_AT(pc + in->len);
 
     op_Ecall:

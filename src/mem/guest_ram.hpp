@@ -7,6 +7,7 @@
 #include <span>
 
 #include "base/types.hpp"
+#include "mem/code_event_log.hpp"
 
 namespace rvisor::mem {
 
@@ -45,24 +46,24 @@ class GuestRam {
     u8 page_flags(u64 paddr) const {
         return flags_[(paddr - base_) >> kPageShift].load(std::memory_order_acquire);
     }
-    void set_page_flags(u64 paddr, u8 f) {
-        flags_[(paddr - base_) >> kPageShift].fetch_or(f, std::memory_order_acq_rel);
+    // Returns the flags as they were before.
+    u8 set_page_flags(u64 paddr, u8 f) {
+        return flags_[(paddr - base_) >> kPageShift].fetch_or(f, std::memory_order_acq_rel);
     }
     void clear_page_flags(u64 paddr, u8 f) {
         flags_[(paddr - base_) >> kPageShift].fetch_and(static_cast<u8>(~f),
                                                         std::memory_order_acq_rel);
     }
 
-    // Bumped whenever cached code anywhere in RAM is invalidated, so harts can notice that
-    // blocks decoded by someone else's cache may be stale.
-    std::atomic<u64>& code_generation() { return code_generation_; }
+    // Cross-hart coherence of decoded-code caches.
+    CodeEventLog& code_events() { return code_events_; }
 
   private:
     u64 base_;
     u64 size_;
     u8* data_ = nullptr;
     std::unique_ptr<std::atomic<u8>[]> flags_;
-    std::atomic<u64> code_generation_{0};
+    CodeEventLog code_events_;
 };
 
 }  // namespace rvisor::mem
