@@ -4,8 +4,7 @@ namespace rvisor::cpu {
 
 void BlockCache::remember_virtual(u64 vpc, Block* b) {
     // Keep each block in at most one slot, so retiring it can clear that slot exactly.
-    if (b->jump_slot != Block::kNoSlot && jump_[b->jump_slot].block == b)
-        jump_[b->jump_slot] = {};
+    if (b->jump_slot != Block::kNoSlot && jump_[b->jump_slot].block == b) jump_[b->jump_slot] = {};
     const unsigned slot = jump_index(vpc);
     if (Block* old = jump_[slot].block; old && old != b) old->jump_slot = Block::kNoSlot;
     jump_[slot] = {vpc, b};

@@ -21,8 +21,8 @@ enum class ExecOp : u16 {
 struct Block {
     static constexpr u32 kNoSlot = ~0u;
 
-    u64 ppc = 0;          // guest-physical address of the first instruction
-    u32 guest_bytes = 0;  // bytes of guest code covered, all within one page
+    u64 ppc = 0;              // guest-physical address of the first instruction
+    u32 guest_bytes = 0;      // bytes of guest code covered, all within one page
     u32 jump_slot = kNoSlot;  // the jump-cache slot that may point here
     bool valid = true;
     // Decoded instructions followed by one EndOfBlock sentinel. Integer destinations x0 are
@@ -31,7 +31,7 @@ struct Block {
 };
 
 class BlockCache {
-public:
+  public:
     static constexpr unsigned kJumpCacheEntries = 4096;
 
     // The jump cache maps a virtual pc to the block last executed there. The caller must
@@ -62,7 +62,7 @@ public:
 
     std::size_t size() const { return blocks_.size(); }
 
-private:
+  private:
     static unsigned jump_index(u64 vpc) { return (vpc >> 1) & (kJumpCacheEntries - 1); }
     void retire(std::unique_ptr<Block> b);
 

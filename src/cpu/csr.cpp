@@ -14,8 +14,8 @@ using namespace mstatus;
 
 // mstatus fields software can write (UXL/SXL are read-only 64-bit, the endianness bits are
 // hard-wired little-endian, XS/VS are zero since there are no other extension states).
-constexpr u64 kMstatusWritable = kSie | kMie | kSpie | kMpie | kSpp | kMpp | kFs | kMprv |
-                                 kSum | kMxr | kTvm | kTw | kTsr;
+constexpr u64 kMstatusWritable =
+    kSie | kMie | kSpie | kMpie | kSpp | kMpp | kFs | kMprv | kSum | kMxr | kTvm | kTw | kTsr;
 // The sstatus view of mstatus (4.1.1).
 constexpr u64 kSstatusMask = kSie | kSpie | kUbe | kSpp | kFs | kXs | kSum | kMxr | kUxl | kSd;
 // Exceptions that can be delegated to S-mode: all but ECALL from M (3.1.8).
@@ -136,9 +136,12 @@ bool Hart::csr_write(u16 number, u64 value) {
         case csr::kFcsr: {
             if (!(csr_.mstatus & kFs)) return false;
             u32 f = csr_.fcsr;
-            if (number == csr::kFflags) f = (f & ~0x1fu) | (value & 0x1f);
-            else if (number == csr::kFrm) f = (f & ~0xe0u) | ((value & 7) << 5);
-            else f = value & 0xff;
+            if (number == csr::kFflags)
+                f = (f & ~0x1fu) | (value & 0x1f);
+            else if (number == csr::kFrm)
+                f = (f & ~0xe0u) | ((value & 7) << 5);
+            else
+                f = value & 0xff;
             csr_.fcsr = f;
             csr_.mstatus |= kFs | kSd;  // writing fcsr dirties the FP state (3.1.6.6)
             return true;
@@ -162,8 +165,8 @@ bool Hart::csr_write(u16 number, u64 value) {
         case csr::kStval: csr_.stval = value; return true;
         case csr::kSip:
             // Only SSIP is writable through sip, and only when delegated (4.1.3).
-            csr_.mip = (csr_.mip & ~(irq::kSsip & csr_.mideleg)) |
-                       (value & irq::kSsip & csr_.mideleg);
+            csr_.mip =
+                (csr_.mip & ~(irq::kSsip & csr_.mideleg)) | (value & irq::kSsip & csr_.mideleg);
             local_event(kEventInterrupt);
             return true;
         case csr::kStimecmp:

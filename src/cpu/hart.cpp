@@ -19,7 +19,9 @@ Hart::Hart(mem::Bus& bus, u64 hart_id)
     reset(0);
 }
 
-Hart::~Hart() { ram_.code_events().unsubscribe(&events_); }
+Hart::~Hart() {
+    ram_.code_events().unsubscribe(&events_);
+}
 
 void Hart::reset(u64 reset_pc) {
     std::fill(std::begin(x_), std::end(x_), 0);

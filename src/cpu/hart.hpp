@@ -4,12 +4,14 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstring>
 #include <functional>
+#include <mutex>
+#include <vector>
 
 #include "base/types.hpp"
 #include "cpu/block_cache.hpp"
@@ -80,10 +82,26 @@ class Hart {
     // mip as software reads it: written bits plus the live interrupt lines and timers.
     u64 mip() const;
 
+    // The most recent traps, for status reports and debugging hangs (oldest first).
+    struct TrapRecord {
+        u64 cause;  // with the interrupt bit
+        u64 epc;
+        u64 tval;
+        PrivMode from;
+    };
+    std::vector<TrapRecord> recent_traps() const;
+
     // CSR access as an instruction would do it from the current privilege mode; false means
     // illegal instruction. Public for tests and debuggers.
     bool csr_read(u16 number, u64& value);
     bool csr_write(u16 number, u64 value);
+    // The value CSRRS/CSRRC modify: what was read, except that for mip/sip the external
+    // SEIP signal is left out, only the software-writable SEIP bit counts (priv spec 3.1.9).
+    u64 csr_rmw_base(u16 number, u64 read_value) const {
+        if (number == csr::kMip || number == csr::kSip)
+            return (read_value & ~irq::kSeip) | (csr_.mip & irq::kSeip);
+        return read_value;
+    }
 
     // Called by a store that hits a watched page (kPageWatched), after the store is done.
     // The machine uses it for the HTIF tohost word.
@@ -194,6 +212,9 @@ class Hart {
     u64 instret_ = 0;
     CsrState csr_;
     PendingTrap pending_{Exception::IllegalInsn, 0};
+    static constexpr unsigned kTrapHistory = 16;
+    std::array<TrapRecord, kTrapHistory> trap_history_{};
+    u64 trap_count_ = 0;
     bool in_wfi_ = false;
 
     // Interrupt inputs written by other threads: lines (MSIP, MEIP, SEIP) and mtimecmp.

@@ -11,7 +11,7 @@ constexpr Exception access_fault(AccessType a) {
                                     : Exception::StoreAccessFault;
 }
 constexpr u8 pmp_bit(AccessType a) {
-    return a == AccessType::Read ? Pmp::kPermRead
+    return a == AccessType::Read    ? Pmp::kPermRead
            : a == AccessType::Write ? Pmp::kPermWrite
                                     : Pmp::kPermExec;
 }
@@ -22,10 +22,10 @@ bool Hart::translate(u64 va, Access access, u64& pa, bool* cacheable) {
     if (mode == PrivMode::Machine || (csr_.satp >> 60) == 0) {
         pa = va;
     } else {
-        const WalkResult r = walk(ram_, pmp_,
-                                  WalkRequest{csr_.satp, va, access, mode,
-                                              (csr_.mstatus & mstatus::kSum) != 0,
-                                              (csr_.mstatus & mstatus::kMxr) != 0});
+        const WalkResult r =
+            walk(ram_, pmp_,
+                 WalkRequest{csr_.satp, va, access, mode, (csr_.mstatus & mstatus::kSum) != 0,
+                             (csr_.mstatus & mstatus::kMxr) != 0});
         if (!r.ok) {
             raise(r.fault, va);
             return false;
@@ -60,6 +60,45 @@ namespace {
 constexpr bool crosses_page(u64 va, unsigned size) {
     return (va & 0xfff) + size > 0x1000;
 }
+
+// Other harts may access guest RAM at the same time. As on the TLB fast path, a naturally
+// aligned access is one relaxed atomic (a plain mov on x86-64); a misaligned one is done byte
+// by byte (RVWMO lets misaligned accesses be split).
+u64 ram_read(const u8* p, unsigned size) {
+    if ((reinterpret_cast<uintptr_t>(p) & (size - 1)) == 0) {
+        switch (size) {
+            case 1: return __atomic_load_n(p, __ATOMIC_RELAXED);
+            case 2: return __atomic_load_n(reinterpret_cast<const u16*>(p), __ATOMIC_RELAXED);
+            case 4: return __atomic_load_n(reinterpret_cast<const u32*>(p), __ATOMIC_RELAXED);
+            case 8: return __atomic_load_n(reinterpret_cast<const u64*>(p), __ATOMIC_RELAXED);
+            default: break;
+        }
+    }
+    u64 v = 0;
+    for (unsigned i = 0; i < size; ++i)
+        v |= static_cast<u64>(__atomic_load_n(p + i, __ATOMIC_RELAXED)) << (8 * i);
+    return v;
+}
+
+void ram_write(u8* p, unsigned size, u64 value) {
+    if ((reinterpret_cast<uintptr_t>(p) & (size - 1)) == 0) {
+        switch (size) {
+            case 1: __atomic_store_n(p, static_cast<u8>(value), __ATOMIC_RELAXED); return;
+            case 2:
+                __atomic_store_n(reinterpret_cast<u16*>(p), static_cast<u16>(value),
+                                 __ATOMIC_RELAXED);
+                return;
+            case 4:
+                __atomic_store_n(reinterpret_cast<u32*>(p), static_cast<u32>(value),
+                                 __ATOMIC_RELAXED);
+                return;
+            case 8: __atomic_store_n(reinterpret_cast<u64*>(p), value, __ATOMIC_RELAXED); return;
+            default: break;
+        }
+    }
+    for (unsigned i = 0; i < size; ++i)
+        __atomic_store_n(p + i, static_cast<u8>(value >> (8 * i)), __ATOMIC_RELAXED);
+}
 }  // namespace
 
 // Misaligned loads and stores are performed in hardware (unprivileged spec 2.6 permits it):
@@ -87,8 +126,7 @@ bool Hart::load_slow(u64 va, unsigned size, u64& out) {
     if (ram_.contains(pa, size)) {
         u8* host = ram_.host(pa);
         if (cacheable) dtlb_->fill(dtlb_->read, va, host - (pa & 0xfff), pa & ~0xfffULL);
-        out = 0;
-        std::memcpy(&out, host, size);
+        out = ram_read(host, size);
         return true;
     }
     if (!bus_.read(pa, size, out)) {
@@ -119,7 +157,7 @@ bool Hart::store_slow(u64 va, unsigned size, u64 value) {
         const u8 flags = ram_.page_flags(pa);
         if (flags & mem::kPageHasCode) note_code_write(pa);
         u8* host = ram_.host(pa);
-        std::memcpy(host, &value, size);
+        ram_write(host, size, value);
         if (flags & mem::kPageWatched) {
             if (on_watched_store) on_watched_store(pa);
         } else if (cacheable) {
@@ -325,7 +363,8 @@ Block* Hart::decode_block(u64 ppc) {
     // here and (through the event log) in every other hart's TLB.
     const u64 ppage = ppc & ~0xfffULL;
     if (!(ram_.set_page_flags(ppc, mem::kPageHasCode) & mem::kPageHasCode))
-        ram_.code_events().publish({ppage, static_cast<u32>(hart_id_), mem::CodeEvent::Kind::Marked});
+        ram_.code_events().publish(
+            {ppage, static_cast<u32>(hart_id_), mem::CodeEvent::Kind::Marked});
     for (SoftTlb& t : tlbs_) t.flush_physical_writes(ppage);
     return blocks_.insert(std::move(block));
 }

@@ -63,17 +63,22 @@ inline u64 sx32(u64 v) {
 
 RunResult Hart::run(u64 max_instructions) {
     // Dispatch table: one entry per isa::Op plus the executor's own ops. Label addresses are
-    // constants, so the table is filled once.
+    // constants, so the table is filled once: by the first hart thread to get here, under a
+    // lock, since several harts may start at the same time.
     static const void* dispatch[static_cast<unsigned>(ExecOp::Count)];
-    static bool dispatch_ready = false;
-    if (!dispatch_ready) {
-        for (auto& d : dispatch) d = &&op_Illegal;
+    static std::atomic<bool> dispatch_ready{false};
+    static std::mutex dispatch_mutex;
+    if (RVISOR_UNLIKELY(!dispatch_ready.load(std::memory_order_acquire))) {
+        std::lock_guard lock(dispatch_mutex);
+        if (!dispatch_ready.load(std::memory_order_relaxed)) {
+            for (auto& d : dispatch) d = &&op_Illegal;
 #define RVISOR_IMPL(name) dispatch[static_cast<unsigned>(isa::Op::name)] = &&op_##name;
 #include "cpu/interpreter_ops.inc"
 #include "cpu/interpreter_fp_ops.inc"
 #undef RVISOR_IMPL
-        dispatch[static_cast<unsigned>(ExecOp::EndOfBlock)] = &&op_EndOfBlock;
-        dispatch_ready = true;
+            dispatch[static_cast<unsigned>(ExecOp::EndOfBlock)] = &&op_EndOfBlock;
+            dispatch_ready.store(true, std::memory_order_release);
+        }
     }
 
     const u64 target = instret_ + max_instructions;
@@ -492,8 +497,10 @@ RunResult Hart::run(u64 max_instructions) {
         instret_ += in - first; /* counters read by the CSR op are exact */           \
         first = in;                                                                   \
         if (do_read && !csr_read(in->csr, old)) goto illegal;                         \
+        const u64 read_value = old;                                                   \
+        old = csr_rmw_base(in->csr, old);                                             \
         if (WRITES && !csr_write(in->csr, (NEWVAL))) goto illegal;                    \
-        RD = old;                                                                     \
+        RD = read_value;                                                              \
         END_BLOCK_AT(pc + in->len);                                                   \
     } while (0)
     op_Csrrw:

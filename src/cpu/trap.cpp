@@ -32,6 +32,8 @@ void Hart::enter_trap(u64 cause, bool interrupt, u64 tval) {
     }
     reservation_ = ~0ULL;  // a trap breaks any LR/SC sequence
     in_wfi_ = false;
+    trap_history_[trap_count_++ % kTrapHistory] = {cause | (interrupt ? 1ULL << 63 : 0), pc_, tval,
+                                                   priv_};
 
     // Traps from U or S may be delegated to S-mode (3.1.8); M-mode traps never are.
     const u64 deleg = interrupt ? csr_.mideleg : csr_.medeleg;
@@ -61,6 +63,14 @@ void Hart::enter_trap(u64 cause, bool interrupt, u64 tval) {
     select_data_tlb();
 }
 
+std::vector<Hart::TrapRecord> Hart::recent_traps() const {
+    std::vector<TrapRecord> out;
+    const u64 n = std::min<u64>(trap_count_, kTrapHistory);
+    for (u64 i = trap_count_ - n; i < trap_count_; ++i)
+        out.push_back(trap_history_[i % kTrapHistory]);
+    return out;
+}
+
 u64 Hart::mip() const {
     // The timer bits are compared live, so a read right after a compare write is exact.
     const u64 now = time();
@@ -76,8 +86,8 @@ bool Hart::take_interrupt() {
     if (!pending) return false;
     // Interrupts for M are enabled below M always, in M when MIE; likewise for S (3.1.9).
     const bool m_enabled = priv_ != PrivMode::Machine || (csr_.mstatus & kMie);
-    const bool s_enabled = priv_ == PrivMode::User ||
-                           (priv_ == PrivMode::Supervisor && (csr_.mstatus & kSie));
+    const bool s_enabled =
+        priv_ == PrivMode::User || (priv_ == PrivMode::Supervisor && (csr_.mstatus & kSie));
     u64 candidates = 0;
     if (m_enabled) candidates |= pending & ~csr_.mideleg;
     if (s_enabled) candidates |= pending & csr_.mideleg;
@@ -85,9 +95,8 @@ bool Hart::take_interrupt() {
     // Priority: MEI, MSI, MTI, SEI, SSI, STI. M-level ones come first in that list, and an
     // M-level interrupt that is pending and enabled always beats a delegated one.
     static constexpr Interrupt kOrder[] = {
-        Interrupt::MachineExternal,    Interrupt::MachineSoftware,
-        Interrupt::MachineTimer,       Interrupt::SupervisorExternal,
-        Interrupt::SupervisorSoftware, Interrupt::SupervisorTimer,
+        Interrupt::MachineExternal,    Interrupt::MachineSoftware,    Interrupt::MachineTimer,
+        Interrupt::SupervisorExternal, Interrupt::SupervisorSoftware, Interrupt::SupervisorTimer,
     };
     for (Interrupt i : kOrder) {
         const u64 cause = static_cast<u64>(i);
@@ -112,8 +121,8 @@ bool Hart::wait_for_interrupt() {
         if (csr_.menvcfg & envcfg::kStce) deadline = std::min(deadline, csr_.stimecmp);
         const u64 now = time();
         if (deadline != ~0ULL && deadline > now) {
-            const auto wake = std::chrono::steady_clock::now() +
-                              std::chrono::nanoseconds((deadline - now) * 100);
+            const auto wake =
+                std::chrono::steady_clock::now() + std::chrono::nanoseconds((deadline - now) * 100);
             until = std::min(until, wake);
         }
         if (std::chrono::steady_clock::now() >= give_up) return false;
@@ -133,8 +142,10 @@ void Hart::post_event(u32 event) {
 }
 
 void Hart::set_interrupt_line(u64 mask, bool level) {
-    if (level) irq_lines_.fetch_or(mask, std::memory_order_acq_rel);
-    else irq_lines_.fetch_and(~mask, std::memory_order_acq_rel);
+    if (level)
+        irq_lines_.fetch_or(mask, std::memory_order_acq_rel);
+    else
+        irq_lines_.fetch_and(~mask, std::memory_order_acq_rel);
     post_event(kEventInterrupt);
 }
 

@@ -1,4 +1,5 @@
 #include "devices/plic.hpp"
+#include <cstdio>
 
 #include <algorithm>
 
@@ -196,6 +197,25 @@ void Plic::update_outputs_locked() {
         output_[ctx] = level;
         if (outputs_) outputs_->set_context_irq(ctx, level);
     }
+}
+
+}  // namespace rvisor::devices
+
+namespace rvisor::devices {
+
+std::string Plic::describe() const {
+    std::lock_guard lock(mu_);
+    char buf[160];
+    std::string out;
+    std::snprintf(buf, sizeof buf, "plic: level %08x pending %08x in_flight %08x", level_[0],
+                  pending_[0], in_flight_[0]);
+    out += buf;
+    for (unsigned ctx = 0; ctx < num_contexts_; ++ctx) {
+        std::snprintf(buf, sizeof buf, "\n  ctx %u: enable %08x threshold %u output %d", ctx,
+                      enable_word(ctx, 0), threshold_[ctx], output_[ctx] ? 1 : 0);
+        out += buf;
+    }
+    return out;
 }
 
 }  // namespace rvisor::devices

@@ -50,6 +50,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -123,6 +124,8 @@ class Plic final : public mem::MmioDevice, public InterruptSink {
     // The level last driven on a context's output, for the machine (snapshots, a debugger) and
     // tests. False for nonexistent contexts.
     bool context_irq(unsigned context) const;
+    // One line per context and the source words, for status reports when debugging hangs.
+    std::string describe() const;
 
   private:
     static bool test(const std::vector<u32>& bits, unsigned id) {

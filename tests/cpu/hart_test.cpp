@@ -234,6 +234,23 @@ TEST_F(HartTest, MretRestoresMieFromMpie) {
     EXPECT_EQ(hart.csrs().mstatus & (mstatus::kMie | mstatus::kMpie), mstatus::kMpie);
 }
 
+TEST_F(HartTest, CsrrcOnMipDoesNotLatchTheExternalSeipSignal) {
+    // Priv spec 3.1.9: CSRRS/CSRRC on mip use only the software-writable SEIP bit, not the
+    // PLIC's signal. Latching the signal would leave SEIP stuck after the line drops.
+    const u32 csrrc_mip = test::i_type(static_cast<i32>(csr::kMip), 1, 3, 2, 0x73);
+    put(kBase, {csrrc_mip, csrrs(3, csr::kMip, 0), kEcall});
+    hart.reset(kBase);
+    put(kTrap, {jal(0, 0)});
+    ASSERT_TRUE(hart.csr_write(csr::kMtvec, kTrap));
+    hart.set_x(1, irq::kSsip);
+    hart.set_interrupt_line(irq::kSeip, true);
+    hart.run(1);  // only the csrrc runs while the line is high (a CSR op ends its block)
+    hart.set_interrupt_line(irq::kSeip, false);
+    hart.run(100);
+    EXPECT_EQ(hart.x(2) & irq::kSeip, irq::kSeip) << "the read shows the live signal";
+    EXPECT_EQ(hart.x(3) & irq::kSeip, 0u) << "SEIP must drop with the line";
+}
+
 TEST_F(HartTest, RunStopsOnRequestAndOnBudget) {
     put(kBase, {jal(0, 0)});
     hart.reset(kBase);
