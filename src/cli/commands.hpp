@@ -14,5 +14,7 @@ void add_exec_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 // `rvisor disasm WORD...`: disassembles instruction encodings.
 void add_disasm_command(CLI::App& app, int& exit_code);
+// `rvisor img create|info|check|convert`: disk image tools (raw, qcow2).
+void add_img_command(CLI::App& app, int& exit_code);
 
 }  // namespace rvisor::cli

@@ -7,6 +7,7 @@
 #include "machine/boot_loader.hpp"
 #include "machine/elf_loader.hpp"
 #include "machine/virt_machine.hpp"
+#include "mem/address_map.hpp"
 #include "size_arg.hpp"
 #include "vm_config_file.hpp"
 
@@ -21,7 +22,57 @@ struct RunOptions {
     std::string kernel, initrd, append, firmware, console, dump_dtb;
     bool append_given = false;
     double timeout_seconds = 0;
+    std::vector<std::string> disks;
 };
+
+// --disk PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID]. Throws ConfigError naming the
+// bad part.
+machine::DiskConfig parse_disk(const std::string& text) {
+    machine::DiskConfig d;
+    const std::string where = "--disk '" + text + "': ";
+    std::size_t start = 0;
+    bool first = true;
+    for (;;) {
+        const std::size_t comma = text.find(',', start);
+        const std::string part = text.substr(start, comma - start);
+        if (first) {
+            if (part.empty()) throw ConfigError(where + "the image path is missing");
+            d.path = part;
+            first = false;
+        } else {
+            const std::size_t eq = part.find('=');
+            const std::string key = part.substr(0, eq);
+            const std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
+            if (eq == std::string::npos)
+                throw ConfigError(where + "'" + part + "' is not KEY=VALUE");
+            if (key == "format") {
+                if (value == "raw")
+                    d.format = storage::ImageFormat::Raw;
+                else if (value == "qcow2")
+                    d.format = storage::ImageFormat::Qcow2;
+                else
+                    throw ConfigError(where + "format '" + value + "' is not raw or qcow2");
+            } else if (key == "readonly") {
+                if (value == "on")
+                    d.read_only = true;
+                else if (value == "off")
+                    d.read_only = false;
+                else
+                    throw ConfigError(where + "readonly '" + value + "' is not on or off");
+            } else if (key == "serial") {
+                if (value.empty() || value.size() > 20)
+                    throw ConfigError(where + "serial must be 1 to 20 characters");
+                d.serial = value;
+            } else {
+                throw ConfigError(where + "unknown option '" + key +
+                                  "' (expected format, readonly, serial)");
+            }
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return d;
+}
 
 // Where scripts/fetch-guest caches the default guest.
 std::filesystem::path default_guest_dir() {
@@ -48,12 +99,18 @@ int run_vm(const RunOptions& o) {
         if (o.append_given) config.append = o.append;
         if (!o.firmware.empty()) {
             if (o.firmware == "none")
-                throw ConfigError("--firmware none: the built-in SBI is not implemented yet; "
-                                  "use OpenSBI (the default)");
+                throw ConfigError(
+                    "--firmware none: the built-in SBI is not implemented yet; "
+                    "use OpenSBI (the default)");
             config.firmware = o.firmware;
         }
         if (!o.console.empty()) config.console = parse_console(o.console);
         if (!o.dump_dtb.empty()) config.dump_dtb = o.dump_dtb;
+        for (const std::string& d : o.disks) config.disks.push_back(parse_disk(d));
+        if (config.disks.size() > mem::kVirtioSlots)
+            throw ConfigError(std::to_string(config.disks.size()) +
+                              " disks given, but the board has only " +
+                              std::to_string(mem::kVirtioSlots) + " virtio-mmio slots");
         if (o.timeout_seconds > 0)
             config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
     } catch (const ConfigError& e) {
@@ -128,6 +185,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--firmware", o->firmware, "M-mode firmware (default: OpenSBI fw_dynamic)");
     cmd->add_option("--console", o->console, "stdio (default), file:PATH or socket:PATH");
     cmd->add_option("--dump-dtb", o->dump_dtb, "write the device tree to FILE and exit");
+    cmd->add_option("--disk", o->disks,
+                    "virtio-blk disk: PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID] "
+                    "(repeatable; the first is /dev/vda)")
+        ->allow_extra_args(false);
     cmd->add_option("--timeout", o->timeout_seconds, "stop the VM after this many seconds")
         ->check(CLI::PositiveNumber);
     cmd->callback([o, &exit_code] { exit_code = run_vm(*o); });

@@ -25,6 +25,47 @@ machine::ConsoleConfig parse_console(const std::string& text) {
     throw ConfigError("console: '" + text + "' is not stdio, file:PATH or socket:PATH");
 }
 
+namespace {
+
+// One element of "disks": {"path": P, "format": "raw"|"qcow2", "readonly": bool, "serial": S}.
+machine::DiskConfig parse_disk_object(const json& d, const std::string& where,
+                                      const std::filesystem::path& base) {
+    if (!d.is_object()) throw ConfigError(where + "each of 'disks' must be an object");
+    machine::DiskConfig disk;
+    bool have_path = false;
+    for (const auto& [key, v] : d.items()) {
+        if (key == "path") {
+            if (!v.is_string() || v.get<std::string>().empty())
+                throw ConfigError(where + "disks: 'path' must be a non-empty string");
+            std::filesystem::path p = v.get<std::string>();
+            disk.path = p.is_absolute() ? p : base / p;
+            have_path = true;
+        } else if (key == "format") {
+            const std::string f = v.is_string() ? v.get<std::string>() : "";
+            if (f == "raw")
+                disk.format = storage::ImageFormat::Raw;
+            else if (f == "qcow2")
+                disk.format = storage::ImageFormat::Qcow2;
+            else
+                throw ConfigError(where + "disks: 'format' must be \"raw\" or \"qcow2\"");
+        } else if (key == "readonly") {
+            if (!v.is_boolean())
+                throw ConfigError(where + "disks: 'readonly' must be true or false");
+            disk.read_only = v.get<bool>();
+        } else if (key == "serial") {
+            if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 20)
+                throw ConfigError(where + "disks: 'serial' must be a string of 1 to 20 characters");
+            disk.serial = v.get<std::string>();
+        } else {
+            throw ConfigError(where + "disks: unknown key '" + key + "'");
+        }
+    }
+    if (!have_path) throw ConfigError(where + "disks: every disk needs a 'path'");
+    return disk;
+}
+
+}  // namespace
+
 void apply_config_file(const std::filesystem::path& file, machine::VmConfig& config) {
     std::ifstream in(file);
     if (!in) throw ConfigError(file.string() + ": cannot open config file");
@@ -54,8 +95,10 @@ void apply_config_file(const std::filesystem::path& file, machine::VmConfig& con
             config.cpus = v.get<unsigned>();
         } else if (key == "memory") {
             std::optional<u64> size;
-            if (v.is_string()) size = parse_size(v.get<std::string>());
-            else if (v.is_number_unsigned() && v.get<u64>() > 0) size = v.get<u64>();
+            if (v.is_string())
+                size = parse_size(v.get<std::string>());
+            else if (v.is_number_unsigned() && v.get<u64>() > 0)
+                size = v.get<u64>();
             if (!size) throw ConfigError(where + "'memory' must be a size like \"512M\" or bytes");
             config.memory = *size;
         } else if (key == "kernel") {
@@ -74,6 +117,10 @@ void apply_config_file(const std::filesystem::path& file, machine::VmConfig& con
             } catch (const ConfigError& e) {
                 throw ConfigError(where + e.what());
             }
+        } else if (key == "disks") {
+            if (!v.is_array()) throw ConfigError(where + "'disks' must be an array of objects");
+            config.disks.clear();
+            for (const auto& d : v) config.disks.push_back(parse_disk_object(d, where, base));
         } else {
             throw ConfigError(where + "unknown key '" + key + "'");
         }

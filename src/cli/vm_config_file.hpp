@@ -16,7 +16,8 @@ public:
 
 // Keys: name (string), cpus (integer 1..64), memory (string like "512M" or integer bytes),
 // kernel, initrd, firmware (paths, relative to the file's folder), append (string),
-// console ("stdio", "file:PATH", "socket:PATH"). Throws ConfigError.
+// console ("stdio", "file:PATH", "socket:PATH"), disks (array of {path, format: "raw" or
+// "qcow2", readonly: bool, serial: string}). Throws ConfigError.
 void apply_config_file(const std::filesystem::path& file, machine::VmConfig& config);
 
 // Parses a --console value. Throws ConfigError.

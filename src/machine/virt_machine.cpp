@@ -1,6 +1,9 @@
 #include "machine/virt_machine.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 
 #include "machine/boot_loader.hpp"
 #include "mem/address_map.hpp"
@@ -54,8 +57,7 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     router_ = std::make_unique<HartRouter>(hart_ptrs);
 
     if (!config_.dump_dtb) console_ = std::make_unique<Console>(config_.console);
-    test_ = std::make_unique<devices::TestDevice>(
-        [this](devices::PowerRequest r) { on_power(r); });
+    test_ = std::make_unique<devices::TestDevice>([this](devices::PowerRequest r) { on_power(r); });
     clint_ = std::make_unique<devices::Clint>(config_.cpus, timebase_, router_.get());
     plic_ = std::make_unique<devices::Plic>(config_.cpus, router_.get(), kPlicSources);
     uart_ = std::make_unique<devices::Uart16550>([this](u8 c) { on_console_output(c); },
@@ -66,10 +68,29 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     bus_->map(map(Region::Clint).base, map(Region::Clint).size, *clint_);
     bus_->map(map(Region::Plic).base, map(Region::Plic).size, *plic_);
     bus_->map(map(Region::Uart0).base, map(Region::Uart0).size, *uart_);
-    for (unsigned n = 0; n < mem::kVirtioSlots; ++n) {
+    // Virtio devices fill the slots from 0 up (slot n: 0x10001000 + n*0x1000, PLIC source
+    // 1+n). The device tree lists the slots in that order and Linux probes them in it, so the
+    // first --disk is /dev/vda. Slots left over get the empty-slot device.
+    if (config_.disks.size() > mem::kVirtioSlots)
+        throw std::runtime_error(
+            "too many virtio devices: " + std::to_string(config_.disks.size()) +
+            " disks, but the board has " + std::to_string(mem::kVirtioSlots) +
+            " virtio-mmio slots");
+    const auto& virtio = map(Region::Virtio0);
+    unsigned slot = 0;
+    for (const DiskConfig& d : config_.disks) {
+        std::string serial = d.serial.empty() ? d.path.filename().string() : d.serial;
+        serial.resize(std::min<std::size_t>(serial.size(), devices::virtio::kBlkIdBytes));
+        virtio_blks_.push_back(std::make_unique<devices::virtio::VirtioBlk>(
+            storage::open_image(d.path, d.format, d.read_only), serial));
+        virtio_transports_.push_back(std::make_unique<devices::virtio::VirtioMmioTransport>(
+            *ram_, *virtio_blks_.back(), devices::IrqLine{plic_.get(), 1 + slot}));
+        bus_->map(virtio.base + slot * virtio.size, virtio.size, *virtio_transports_.back());
+        ++slot;
+    }
+    for (; slot < mem::kVirtioSlots; ++slot) {
         virtio_slots_.push_back(std::make_unique<devices::VirtioMmioSlot>());
-        const auto& v = map(Region::Virtio0);
-        bus_->map(v.base + n * v.size, v.size, *virtio_slots_.back());
+        bus_->map(virtio.base + slot * virtio.size, virtio.size, *virtio_slots_.back());
     }
 
     if (config_.kernel.empty()) throw BootError("no kernel given (--kernel)");
@@ -100,13 +121,18 @@ VirtMachine::~VirtMachine() {
     // The RTC's alarm thread can raise its line until the RTC is gone: destroy it before the
     // PLIC and the harts it reaches through the router.
     rtc_.reset();
+    // Likewise the disks' I/O threads: stop them (transport first, it resets its device).
+    virtio_transports_.clear();
+    virtio_blks_.clear();
 }
 
 void VirtMachine::on_power(devices::PowerRequest r) {
     using K = devices::PowerRequest::Kind;
     VmExit e;
-    if (r.kind == K::Poweroff) e.kind = VmExit::Kind::Poweroff;
-    else if (r.kind == K::Reset) e.kind = VmExit::Kind::Reboot;
+    if (r.kind == K::Poweroff)
+        e.kind = VmExit::Kind::Poweroff;
+    else if (r.kind == K::Reset)
+        e.kind = VmExit::Kind::Reboot;
     else {
         e.kind = VmExit::Kind::Failure;
         e.code = r.code;
@@ -147,19 +173,38 @@ void VirtMachine::print_status() {
                     std::to_string(config_.memory >> 20) + " MiB";
     console_->message(s);
     for (auto& h : harts_) {
-        char line[128];
-        std::snprintf(line, sizeof line, "  hart %llu: %llu instructions retired",
+        char line[192];
+        std::snprintf(line, sizeof line,
+                      "  hart %llu: %llu instructions retired, pc 0x%llx, priv %u, "
+                      "mip 0x%llx, mie 0x%llx",
                       static_cast<unsigned long long>(h->hart_id()),
-                      static_cast<unsigned long long>(h->instret()));
+                      static_cast<unsigned long long>(h->instret()),
+                      static_cast<unsigned long long>(h->pc()), static_cast<unsigned>(h->priv()),
+                      static_cast<unsigned long long>(h->mip()),
+                      static_cast<unsigned long long>(h->csrs().mie));
         console_->message(line);
+        if (std::getenv("RVISOR_STATUS_TRAPS") && h->hart_id() == 0)
+            console_->message(plic_->describe());
+        if (std::getenv("RVISOR_STATUS_TRAPS")) {
+            for (const auto& t : h->recent_traps()) {
+                std::snprintf(
+                    line, sizeof line, "    trap cause 0x%llx epc 0x%llx tval 0x%llx from %u",
+                    static_cast<unsigned long long>(t.cause),
+                    static_cast<unsigned long long>(t.epc), static_cast<unsigned long long>(t.tval),
+                    static_cast<unsigned>(t.from));
+                console_->message(line);
+            }
+        }
     }
 }
 
 VmExit VirtMachine::run() {
     started_ = std::chrono::steady_clock::now();
     console_->start_input(*uart_, [this](ConsoleCommand c) {
-        if (c == ConsoleCommand::Quit) finish({VmExit::Kind::Quit, 0});
-        else print_status();
+        if (c == ConsoleCommand::Quit)
+            finish({VmExit::Kind::Quit, 0});
+        else
+            print_status();
     });
     std::vector<std::thread> threads;
     for (auto& h : harts_) {
@@ -177,7 +222,8 @@ VmExit VirtMachine::run() {
             std::optional<VmExit> reason;
             // After a panic message, give the kernel a moment to print the rest of its report.
             if (panic_seen_ && !panic_deadline) panic_deadline = now + std::chrono::seconds(2);
-            if (panic_deadline && now >= *panic_deadline) reason = VmExit{VmExit::Kind::GuestPanic, 0};
+            if (panic_deadline && now >= *panic_deadline)
+                reason = VmExit{VmExit::Kind::GuestPanic, 0};
             if (config_.timeout && now - started_ >= *config_.timeout)
                 reason = VmExit{VmExit::Kind::Timeout, 0};
             if (reason) {
@@ -189,6 +235,8 @@ VmExit VirtMachine::run() {
     }
     for (auto& t : threads) t.join();
     console_->stop_input();
+    // A VM stopped from outside may be stuck: say where each hart was.
+    if (exit_->kind == VmExit::Kind::Timeout) print_status();
     return *exit_;
 }
 

@@ -19,6 +19,8 @@
 #include "devices/test_device.hpp"
 #include "devices/timebase.hpp"
 #include "devices/uart16550.hpp"
+#include "devices/virtio/virtio_blk.hpp"
+#include "devices/virtio/virtio_mmio.hpp"
 #include "devices/virtio_mmio_slot.hpp"
 #include "machine/console.hpp"
 #include "machine/device_tree.hpp"
@@ -41,7 +43,7 @@ struct VmExit {
 };
 
 class VirtMachine {
-public:
+  public:
     // Builds the board and loads the boot images. Throws BootError/ElfError/runtime_error
     // with a one-line message naming the bad input.
     explicit VirtMachine(VmConfig config);
@@ -53,7 +55,7 @@ public:
     // Runs the harts until the guest powers off, reboots, panics, or the user quits.
     VmExit run();
 
-private:
+  private:
     void on_power(devices::PowerRequest request);
     void on_console_output(u8 c);
     void finish(VmExit exit);
@@ -69,7 +71,10 @@ private:
     std::unique_ptr<devices::Clint> clint_;
     std::unique_ptr<devices::Plic> plic_;
     std::unique_ptr<devices::GoldfishRtc> rtc_;
-    std::vector<std::unique_ptr<devices::VirtioMmioSlot>> virtio_slots_;
+    std::vector<std::unique_ptr<devices::VirtioMmioSlot>> virtio_slots_;  // the empty slots
+    // Disks; each transport refers to its device, so transports go first (see ~VirtMachine).
+    std::vector<std::unique_ptr<devices::virtio::VirtioBlk>> virtio_blks_;
+    std::vector<std::unique_ptr<devices::virtio::VirtioMmioTransport>> virtio_transports_;
     std::vector<std::unique_ptr<cpu::Hart>> harts_;
     std::unique_ptr<HartRouter> router_;
     std::vector<u8> dtb_;

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/types.hpp"
+#include "storage/block_backend.hpp"
 
 namespace rvisor::machine {
 
@@ -23,6 +25,14 @@ struct ConsoleConfig {
     std::filesystem::path path;  // for File and Socket
 };
 
+// One virtio-blk disk (`--disk`, or "disks" in the JSON config).
+struct DiskConfig {
+    std::filesystem::path path;
+    storage::ImageFormat format = storage::ImageFormat::Auto;
+    bool read_only = false;
+    std::string serial;  // GET_ID answer; empty: the image's file name (cut to 20 bytes)
+};
+
 struct VmConfig {
     std::string name = "rvisor";
     unsigned cpus = 1;
@@ -32,7 +42,8 @@ struct VmConfig {
     std::filesystem::path initrd;  // empty: none
     std::string append = "console=ttyS0";
     ConsoleConfig console;
-    std::optional<std::filesystem::path> dump_dtb;  // write the device tree here and exit
+    std::vector<DiskConfig> disks;  // in virtio-mmio slots 0, 1, ...: /dev/vda, /dev/vdb, ...
+    std::optional<std::filesystem::path> dump_dtb;     // write the device tree here and exit
     std::optional<std::chrono::milliseconds> timeout;  // stop the VM after this long
 };
 

@@ -1,0 +1,108 @@
+// virtio-blk (virtio 1.2 section 5.2), device id 2, one request queue, backed by a
+// storage::BlockBackend.
+//
+// Features: SIZE_MAX, SEG_MAX, BLK_SIZE (512), FLUSH, and either RO (a read-only backend) or
+// DISCARD and WRITE_ZEROES (one segment per request, write_zeroes_may_unmap = 1).
+// Requests: IN, OUT, FLUSH, GET_ID, DISCARD, WRITE_ZEROES; anything else gets UNSUPP. A
+// request reaching past the capacity, a write to a read-only disk, a data length that is not
+// a multiple of 512, a data buffer outside guest RAM or a failing backend gets IOERR. A chain
+// without a writable status byte in RAM cannot be answered at all: the device then sets
+// DEVICE_NEEDS_RESET, as it does for a malformed ring (see virtqueue.hpp).
+//
+// Threading: the backend is synchronous and may be slow, so no I/O happens on a vCPU thread.
+// queue_notify() (a vCPU thread) only wakes the device's I/O thread, which walks the avail
+// ring, calls the backend, publishes used entries and raises the interrupt. reset() waits
+// for the I/O thread to finish the request in hand.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/types.hpp"
+#include "devices/virtio/virtio_device.hpp"
+#include "devices/virtio/virtqueue.hpp"
+#include "storage/block_backend.hpp"
+
+namespace rvisor::devices::virtio {
+
+// Block device feature bits (section 5.2.3).
+inline constexpr u64 kBlkSizeMax = 1ULL << 1;
+inline constexpr u64 kBlkSegMax = 1ULL << 2;
+inline constexpr u64 kBlkRo = 1ULL << 5;
+inline constexpr u64 kBlkBlkSize = 1ULL << 6;
+inline constexpr u64 kBlkFlush = 1ULL << 9;
+inline constexpr u64 kBlkDiscard = 1ULL << 13;
+inline constexpr u64 kBlkWriteZeroes = 1ULL << 14;
+
+// Request types and status values (section 5.2.6).
+inline constexpr u32 kBlkTIn = 0;
+inline constexpr u32 kBlkTOut = 1;
+inline constexpr u32 kBlkTFlush = 4;
+inline constexpr u32 kBlkTGetId = 8;
+inline constexpr u32 kBlkTDiscard = 11;
+inline constexpr u32 kBlkTWriteZeroes = 13;
+inline constexpr u8 kBlkSOk = 0;
+inline constexpr u8 kBlkSIoErr = 1;
+inline constexpr u8 kBlkSUnsupp = 2;
+
+inline constexpr unsigned kBlkIdBytes = 20;  // VIRTIO_BLK_ID_BYTES
+
+class VirtioBlk final : public VirtioDevice {
+  public:
+    static constexpr u16 kQueueSize = 256;
+    static constexpr u32 kSizeMax = 1u << 20;            // bytes per data segment
+    static constexpr u32 kMaxDiscardSectors = 1u << 22;  // 2 GiB per discard/write-zeroes
+    static constexpr u32 kDiscardAlignment = 8;          // sectors: 4 KiB, the host page
+
+    // `serial` is what GET_ID returns (cut to 20 bytes).
+    VirtioBlk(std::unique_ptr<storage::BlockBackend> backend, std::string serial);
+    ~VirtioBlk() override;
+
+    u32 device_id() const override { return 2; }
+    u64 device_features() const override;
+    unsigned num_queues() const override { return 1; }
+    u16 queue_max_size(unsigned) const override { return kQueueSize; }
+    void read_config(u64 offset, std::span<u8> out) override;
+    void activate(VirtioHost& host, u64 features) override;
+    void queue_notify(unsigned q) override;
+    void reset() override;
+
+    storage::BlockBackend& backend() { return *backend_; }
+
+  private:
+    void io_thread(std::stop_token stop);
+    void process(VirtioHost& host, Virtqueue& vq);
+    // Serves one chain; returns false when it has no usable status byte.
+    bool handle(const Chain& chain, u32& written);
+    u8 execute(u32 type, u64 sector, u32& data_written);
+    u8 discard_or_zero(u32 type);
+
+    const std::unique_ptr<storage::BlockBackend> backend_;
+    const std::string serial_;
+    std::array<u8, 60> config_{};  // the config layout up to write_zeroes_may_unmap
+
+    std::mutex mu_;  // guards the fields below
+    std::condition_variable_any wake_;
+    std::condition_variable idle_;
+    VirtioHost* host_ = nullptr;
+    bool active_ = false;
+    bool kicked_ = false;
+    bool busy_ = false;
+    std::atomic<bool> stop_batch_{false};  // reset() wants the I/O thread to stop soon
+
+    // I/O thread only: the chain in hand and its data buffers.
+    Chain chain_;
+    std::vector<std::span<u8>> to_device_;    // readable data after the 16-byte header
+    std::vector<std::span<u8>> from_device_;  // writable data before the status byte
+    u64 to_device_bytes_ = 0;
+    u64 from_device_bytes_ = 0;
+
+    std::jthread thread_;  // last: started after, and stopped before, everything above
+};
+
+}  // namespace rvisor::devices::virtio
