@@ -4,8 +4,8 @@
 #include <string>
 
 #include "commands.hpp"
-#include "size_arg.hpp"
 #include "machine/bare_metal_machine.hpp"
+#include "size_arg.hpp"
 
 namespace rvisor::cli {
 
@@ -16,6 +16,7 @@ struct ExecOptions {
     u64 max_instructions = 0;
     double timeout_seconds = 0;
     std::string memory = "128M";
+    unsigned cpus = 1;
     bool stats = false;
 };
 
@@ -28,6 +29,7 @@ int run_exec(const ExecOptions& o) {
                      o.memory.c_str());
         return kExitBadInput;
     }
+    config.harts = o.cpus;
     if (o.max_instructions) config.max_instructions = o.max_instructions;
     if (o.timeout_seconds > 0)
         config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
@@ -81,12 +83,16 @@ void add_exec_command(CLI::App& app, int& exit_code) {
     auto opts = std::make_shared<ExecOptions>();
     CLI::App* cmd = app.add_subcommand(
         "exec",
-        "Run a bare-metal RISC-V ELF on one hart. Exit code: 0 when the guest passes (test "
+        "Run a bare-metal RISC-V ELF on one or more harts (all start at the entry with a0 = "
+        "hartid). Exit code: 0 when the guest passes (test "
         "device 0x5555 or HTIF tohost=1), the guest's code when it fails, 2 for bad input, 3 "
         "for a reset or unsupported HTIF request, 124 when a limit stops it.");
     cmd->add_option("program", opts->program, "RISC-V ELF executable")->required();
+    cmd->add_option("--cpus", opts->cpus,
+                    "number of harts, 1-64 (default 1); each runs on its own host thread")
+        ->check(CLI::Range(1, static_cast<int>(machine::BareMetalConfig::kMaxHarts)));
     cmd->add_option("--max-instructions", opts->max_instructions,
-                    "stop after this many instructions");
+                    "stop after hart 0 retired this many instructions");
     cmd->add_option("--timeout", opts->timeout_seconds, "stop after this many seconds")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--memory", opts->memory, "guest RAM size (default 128M)");

@@ -15,10 +15,14 @@ std::optional<u64> parse_size(const std::string& text) {
     }
     const std::string suffix = text.substr(end);
     u64 mult = 1;
-    if (suffix == "K" || suffix == "k" || suffix == "KiB") mult = 1ULL << 10;
-    else if (suffix == "M" || suffix == "m" || suffix == "MiB") mult = 1ULL << 20;
-    else if (suffix == "G" || suffix == "g" || suffix == "GiB") mult = 1ULL << 30;
-    else if (!suffix.empty()) return std::nullopt;
+    if (suffix == "K" || suffix == "k" || suffix == "KiB")
+        mult = 1ULL << 10;
+    else if (suffix == "M" || suffix == "m" || suffix == "MiB")
+        mult = 1ULL << 20;
+    else if (suffix == "G" || suffix == "g" || suffix == "GiB")
+        mult = 1ULL << 30;
+    else if (!suffix.empty())
+        return std::nullopt;
     if (v == 0 || v > (~0ULL >> 2) / mult) return std::nullopt;
     return v * mult;
 }

@@ -1,14 +1,25 @@
 // The board `rvisor exec` runs bare-metal programs on: RAM at 0x8000_0000, the SiFive test
-// device, an NS16550A UART and the CLINT at their QEMU virt addresses, one hart, and the HTIF
-// `tohost` convention of Spike-style test suites. Program exit is reported through ExitStatus.
+// device, an NS16550A UART and the CLINT at their QEMU virt addresses, 1..64 harts, and the
+// HTIF `tohost` convention of Spike-style test suites. Program exit is reported through
+// ExitStatus.
+//
+// Harts: every hart starts at the ELF entry in M-mode with a0 = its hartid (as QEMU virt does
+// with -bios none -smp N) and runs on its own host thread, sharing RAM and the devices. The
+// first exit reason (test device, HTIF tohost, limit) ends the run and stops every hart.
+// The instruction limit counts hart 0's retired instructions (deterministic for hart 0's
+// program, and exact with one hart); ExitStatus::instructions is the sum over all harts.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/types.hpp"
 #include "cpu/hart.hpp"
@@ -24,8 +35,10 @@
 namespace rvisor::machine {
 
 struct BareMetalConfig {
+    static constexpr unsigned kMaxHarts = 64;
     u64 ram_size = 128ULL << 20;
-    std::optional<u64> max_instructions;               // stop after this many retired
+    unsigned harts = 1;                                // 1..kMaxHarts (clamped)
+    std::optional<u64> max_instructions;               // stop after hart 0 retired this many
     std::optional<std::chrono::milliseconds> timeout;  // wall-clock limit
     std::function<void(u8)> console_out;               // UART output; stdout when empty
 };
@@ -41,7 +54,7 @@ struct ExitStatus {
     };
     Kind kind = Kind::Pass;
     u64 code = 0;                 // failure code, or the tohost value for HtifUnsupported
-    u64 instructions = 0;         // retired by the hart
+    u64 instructions = 0;         // retired by all harts
     std::string message() const;  // one line for the user
 };
 
@@ -49,16 +62,21 @@ class BareMetalMachine {
   public:
     explicit BareMetalMachine(BareMetalConfig config);
 
-    // Loads the ELF and points the hart at its entry. Throws ElfError.
+    // Loads the ELF and points every hart at its entry (a0 = hartid). Throws ElfError.
     void load(const std::filesystem::path& elf);
+    // Runs all harts, one host thread each, until the first exit reason. Call once.
     ExitStatus run();
 
-    cpu::Hart& hart() { return *hart_; }
+    cpu::Hart& hart(unsigned n = 0) { return *harts_.at(n); }
+    unsigned num_harts() const { return static_cast<unsigned>(harts_.size()); }
     mem::GuestRam& ram() { return *ram_; }
 
   private:
     void on_power(devices::PowerRequest request);
     void on_tohost(u64 paddr);
+    // Records the first exit reason and stops every hart; later reasons are ignored.
+    void finish(const ExitStatus& status);
+    void run_hart(cpu::Hart& hart);
 
     BareMetalConfig config_;
     std::unique_ptr<mem::GuestRam> ram_;
@@ -67,10 +85,14 @@ class BareMetalMachine {
     std::unique_ptr<devices::Uart16550> uart_;
     devices::Timebase timebase_;
     std::unique_ptr<devices::Clint> clint_;
-    std::unique_ptr<cpu::Hart> hart_;
+    std::vector<std::unique_ptr<cpu::Hart>> harts_;
     std::unique_ptr<HartRouter> router_;
     std::optional<u64> tohost_;
+
+    std::mutex exit_mutex_;  // guards exit_
+    std::condition_variable exit_cv_;
     std::optional<ExitStatus> exit_;
+    std::atomic<bool> stopping_{false};
 };
 
 }  // namespace rvisor::machine

@@ -11,8 +11,12 @@ namespace rvisor::machine {
 namespace {
 
 constexpr u64 kMiB = 1ULL << 20;
-constexpr u64 align_up(u64 v, u64 a) { return (v + a - 1) & ~(a - 1); }
-constexpr u64 align_down(u64 v, u64 a) { return v & ~(a - 1); }
+constexpr u64 align_up(u64 v, u64 a) {
+    return (v + a - 1) & ~(a - 1);
+}
+constexpr u64 align_down(u64 v, u64 a) {
+    return v & ~(a - 1);
+}
 
 std::string hex(u64 v) {
     char buf[24];
@@ -69,7 +73,10 @@ BootLoader::BootLoader(const std::filesystem::path& firmware, const std::filesys
         layout_.kernel = base + 2 * kMiB + h->text_offset;
         // image_size includes .bss; 0 in old kernels, then the file size is the best bound.
         kernel_size = std::max<u64>(h->image_size, kernel_.size());
-    } else if (kernel_.size() >= 4 && std::memcmp(kernel_.data(), "\x7f" "ELF", 4) == 0) {
+    } else if (kernel_.size() >= 4 && std::memcmp(kernel_.data(),
+                                                  "\x7f"
+                                                  "ELF",
+                                                  4) == 0) {
         kernel_is_elf_ = true;
     } else {
         throw BootError(kernel.string() +
@@ -78,8 +85,8 @@ BootLoader::BootLoader(const std::filesystem::path& firmware, const std::filesys
     if (!kernel_is_elf_) {
         if (layout_.kernel + kernel_size > end || kernel_size > end - layout_.kernel)
             throw BootError(kernel.string() + ": kernel (" + std::to_string(kernel_size >> 20) +
-                            " MiB with .bss) does not fit in " +
-                            std::to_string(ram.size() >> 20) + " MiB of RAM");
+                            " MiB with .bss) does not fit in " + std::to_string(ram.size() >> 20) +
+                            " MiB of RAM");
         layout_.kernel_end = layout_.kernel + kernel_size;
     }
 
@@ -117,7 +124,8 @@ void BootLoader::load(std::span<const u8> dtb) {
     } else {
         std::memcpy(ram_.host(layout_.kernel), kernel_.data(), kernel_.size());
     }
-    if (layout_.initrd) std::memcpy(ram_.host(layout_.initrd->first), initrd_.data(), initrd_.size());
+    if (layout_.initrd)
+        std::memcpy(ram_.host(layout_.initrd->first), initrd_.data(), initrd_.size());
     std::memcpy(ram_.host(layout_.dtb), dtb.data(), dtb.size());
 
     // struct fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2.

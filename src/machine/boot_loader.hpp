@@ -17,7 +17,7 @@ namespace rvisor::machine {
 
 // A boot input that cannot be used. what() is one line naming the file and the reason.
 class BootError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -34,7 +34,7 @@ struct BootLayout {
 // and computes where everything goes, before anything is written. The DTB size is an upper
 // bound reserved at the top of RAM. Throws BootError.
 class BootLoader {
-public:
+  public:
     BootLoader(const std::filesystem::path& firmware, const std::filesystem::path& kernel,
                const std::filesystem::path& initrd, mem::GuestRam& ram);
 
@@ -44,7 +44,7 @@ public:
 
     static constexpr u64 kDtbReserve = 64 * 1024;
 
-private:
+  private:
     mem::GuestRam& ram_;
     std::vector<u8> firmware_;
     std::vector<u8> kernel_;

@@ -59,8 +59,8 @@ Console::Console(const ConsoleConfig& config) : config_(config) {
             if (listen_fd_ < 0 ||
                 ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
                 ::listen(listen_fd_, 1) != 0)
-                throw std::runtime_error(p + ": cannot listen for the console: " +
-                                         std::strerror(errno));
+                throw std::runtime_error(
+                    p + ": cannot listen for the console: " + std::strerror(errno));
             break;
         }
     }
@@ -89,7 +89,8 @@ void Console::write(u8 c) {
 
 void Console::message(const std::string& line) {
     std::lock_guard lock(out_mutex_);
-    const std::string text = (raw_terminal_ ? "\r\n" : "\n") + line + (raw_terminal_ ? "\r\n" : "\n");
+    const std::string text =
+        (raw_terminal_ ? "\r\n" : "\n") + line + (raw_terminal_ ? "\r\n" : "\n");
     if (::write(STDERR_FILENO, text.data(), text.size()) < 0) {
         // Nothing more useful to do when stderr is gone.
     }
@@ -116,9 +117,12 @@ void Console::handle_byte(u8 c) {
     }
     if (escape_) {
         escape_ = false;
-        if (c == 'x' || c == 'X') on_command_(ConsoleCommand::Quit);
-        else if (c == 'c' || c == 'C') on_command_(ConsoleCommand::Status);
-        else if (c == kEscape) pending_.push_back(kEscape);
+        if (c == 'x' || c == 'X')
+            on_command_(ConsoleCommand::Quit);
+        else if (c == 'c' || c == 'C')
+            on_command_(ConsoleCommand::Status);
+        else if (c == kEscape)
+            pending_.push_back(kEscape);
         return;
     }
     if (c == kEscape) {

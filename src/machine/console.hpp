@@ -18,7 +18,7 @@ namespace rvisor::machine {
 enum class ConsoleCommand { Quit, Status };
 
 class Console {
-public:
+  public:
     // Opens the backend; throws std::runtime_error naming the path when it cannot.
     explicit Console(const ConsoleConfig& config);
     ~Console();
@@ -35,7 +35,7 @@ public:
     void start_input(devices::Uart16550& uart, std::function<void(ConsoleCommand)> on_command);
     void stop_input();
 
-private:
+  private:
     void input_loop();
     void feed_uart();
     void handle_byte(u8 c);

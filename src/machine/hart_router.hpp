@@ -11,7 +11,7 @@
 namespace rvisor::machine {
 
 class HartRouter : public devices::HartInterruptTarget, public devices::PlicOutputs {
-public:
+  public:
     explicit HartRouter(std::vector<cpu::Hart*> harts) : harts_(std::move(harts)) {}
 
     void set_software_interrupt(unsigned hart, bool level) override {
@@ -30,7 +30,7 @@ public:
                                              level);
     }
 
-private:
+  private:
     std::vector<cpu::Hart*> harts_;
 };
 

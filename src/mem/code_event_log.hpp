@@ -23,7 +23,7 @@ struct CodeEvent {
 };
 
 class CodeEventLog {
-public:
+  public:
     static constexpr u64 kCapacity = 4096;
 
     // The subscriber's `flags` gets `bit` set (release) whenever an event is published.
@@ -40,7 +40,8 @@ public:
         std::lock_guard lock(mutex_);
         ring_[next_ % kCapacity] = e;
         ++next_;
-        for (const Subscriber& s : subscribers_) s.flags->fetch_or(s.bit, std::memory_order_release);
+        for (const Subscriber& s : subscribers_)
+            s.flags->fetch_or(s.bit, std::memory_order_release);
     }
 
     // Calls f(event) for every event after `seen` and returns the new position. When more
@@ -61,7 +62,7 @@ public:
         return next_;
     }
 
-private:
+  private:
     struct Subscriber {
         std::atomic<u32>* flags;
         u32 bit;
