@@ -44,6 +44,13 @@ int VmExit::exit_code() const {
 VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     using mem::Region;
     const auto& map = [](Region r) -> const mem::RegionInfo& { return mem::region(r); };
+    // Firmware (2 MiB), a kernel and its per-CPU areas need room: refuse configurations that
+    // cannot boot rather than letting the guest fail obscurely.
+    const u64 min_memory = (32ULL << 20) + config_.cpus * (2ULL << 20);
+    if (config_.memory < min_memory)
+        throw BootError("memory: " + std::to_string(config_.memory >> 20) + " MiB is too small for " +
+                        std::to_string(config_.cpus) + " vCPU(s); at least " +
+                        std::to_string(min_memory >> 20) + " MiB is needed");
     ram_ = std::make_unique<mem::GuestRam>(map(Region::Dram).base, config_.memory);
     bus_ = std::make_unique<mem::Bus>(*ram_);
 

@@ -76,6 +76,8 @@ def main():
                                        os.path.join(tmp, "fw.bin")], 2, "fw.bin")
         check("run --cpus 0", ["run", "--cpus", "0"], 2, "--cpus")
         check("run --cpus 65", ["run", "--cpus", "65"], 2, "--cpus")
+        check("run memory too small for the vCPUs", ["run", "--cpus", "64", "--memory", "64M",
+                                                    "--kernel", img], 2, "too small")
         check("run --firmware none", ["run", "--firmware", "none"], 2, "none")
         check("run bad console", ["run", "--console", "tcp:1", "--kernel", img], 2, "tcp:1")
         cfg = os.path.join(tmp, "vm.json")
@@ -102,9 +104,9 @@ def main():
             f.write(bytes(hdr) + b"\0" * 4096)
         big = os.path.join(tmp, "big.initrd")
         with open(big, "wb") as f:
-            f.truncate(40 << 20)
+            f.truncate(60 << 20)
         check("run initrd too large", ["run", "--kernel", kernel, "--initrd", big,
-                                       "--memory", "32M"], 2, big, "does not fit")
+                                       "--memory", "48M"], 2, big, "does not fit")
 
         # --dump-dtb: dtc must accept the tree without warnings.
         dtb = os.path.join(tmp, "vm.dtb")

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Runs a fixed CPU-bound parallel workload in the default guest at 4 vCPUs and at 1 vCPU.
+
+usage: smp_workload_test.py RVISOR [--count K] [--min-speedup X]
+The workload (4 busybox pipelines `dd if=/dev/zero bs=64k count=K | sha256sum`, all started at
+once; the same total work at both vCPU counts) runs as the guest's rvisor.cmd script, which times
+it with /proc/uptime (busybox date has no %N) and powers off. Checks: the 4-vCPU guest has harts
+0-3 online, the 1-vCPU guest hart 0; both runs finish; the 4-vCPU run is faster than the 1-vCPU
+run by more than --min-speedup (default 1.1: a 2-core host gives about 1.4-2x).
+"""
+import argparse
+import base64
+import re
+import sys
+
+from console_driver import Vm
+
+PROCS = 4
+
+SCRIPT = """u() {{ read -r up _ </proc/uptime; echo "${{up%.*}}${{up#*.}}"; }}
+echo "smp-test: online $(cat /sys/devices/system/cpu/online)"
+t0=$(u)
+i=0
+while [ $i -lt {procs} ]; do
+    (dd if=/dev/zero bs=64k count={count} 2>/dev/null | sha256sum >/dev/null) &
+    i=$((i + 1))
+done
+wait
+t1=$(u)
+echo "smp-test: cs $((t1 - t0))"
+"""
+
+
+def run(rvisor, cpus, count):
+    """Boots with `cpus` vCPUs, runs the workload; returns (online harts, seconds)."""
+    script = SCRIPT.format(procs=PROCS, count=count)
+    append = ("console=ttyS0 quiet rvisor.quiet=1 rvisor.poweroff=1 rvisor.cmd="
+              + base64.b64encode(script.encode()).decode())
+    vm = Vm(rvisor, ["--cpus", str(cpus), "--append", append], timeout=180)
+    try:
+        vm.expect(rb"rvisor-guest: ready", timeout=150)
+        online = vm.expect(rb"smp-test: online (\S+)", timeout=30).group(1).decode()
+        cs = int(vm.expect(rb"smp-test: cs (\d+)", timeout=150).group(1))
+        vm.expect(rb"rvisor-guest: exit 0", timeout=30)
+        code = vm.wait_exit(timeout=60)
+        assert code == 0, f"rvisor exit code after poweroff: {code}"
+        return online, cs / 100.0
+    except AssertionError:
+        print("---- console log ----", file=sys.stderr)
+        print(vm.log.decode(errors="replace"), file=sys.stderr)
+        raise
+    finally:
+        vm.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rvisor")
+    ap.add_argument("--count", type=int, default=256, help="64 KiB blocks per pipeline")
+    ap.add_argument("--min-speedup", type=float, default=1.1)
+    args = ap.parse_args()
+
+    try:
+        online4, t4 = run(args.rvisor, 4, args.count)
+        assert online4 == "0-3", f"online cpus with --cpus 4: {online4!r}"
+        print(f"4 vCPUs: {PROCS} x {args.count * 64} KiB dd|sha256sum in {t4:.2f} s")
+        online1, t1 = run(args.rvisor, 1, args.count)
+        assert online1 == "0", f"online cpus with --cpus 1: {online1!r}"
+        print(f"1 vCPU:  {PROCS} x {args.count * 64} KiB dd|sha256sum in {t1:.2f} s")
+        assert t4 > 0, f"4-vCPU time {t4} s"
+        speedup = t1 / t4
+        print(f"speed-up 4 vCPUs vs 1: {speedup:.2f}x (need > {args.min_speedup}x)")
+        assert speedup > args.min_speedup, \
+            f"4 vCPUs ({t4:.2f} s) not {args.min_speedup}x faster than 1 vCPU ({t1:.2f} s)"
+    except AssertionError as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    print("smp workload test passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
