@@ -1,0 +1,169 @@
+#include "devices/virtio/virtio_net.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace rvisor::devices::virtio {
+
+VirtioNet::VirtioNet(net::EthernetSwitch& sw, std::array<u8, 6> mac) : switch_(sw) {
+    std::copy(mac.begin(), mac.end(), config_.begin());
+    const u16 status = kNetSLinkUp;
+    std::memcpy(config_.data() + 6, &status, 2);
+    thread_ = std::jthread([this](std::stop_token st) { io_thread(st); });
+    port_ = switch_.attach(*this);
+}
+
+VirtioNet::~VirtioNet() {
+    switch_.detach(port_);  // no deliver() after this
+    thread_.request_stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void VirtioNet::read_config(u64 offset, std::span<u8> out) {
+    // Constant: no lock needed. Bytes past its end read as 0.
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const u64 at = offset + i;
+        out[i] = at < config_.size() ? config_[at] : 0;
+    }
+}
+
+void VirtioNet::activate(VirtioHost& host, u64) {
+    std::lock_guard lock(mu_);
+    host_ = &host;
+    active_ = true;
+    rx_broken_ = false;
+    kicked_ = true;  // send whatever the driver queued before DRIVER_OK
+    stop_batch_ = false;
+    wake_.notify_all();
+}
+
+void VirtioNet::queue_notify(unsigned q) {
+    // An rx kick needs nothing: buffers are taken when a frame arrives.
+    if (q != kTxQueue) return;
+    std::lock_guard lock(mu_);
+    if (!active_) return;
+    kicked_ = true;
+    wake_.notify_all();
+}
+
+void VirtioNet::reset() {
+    std::unique_lock lock(mu_);
+    active_ = false;
+    kicked_ = false;
+    stop_batch_ = true;
+    idle_.wait(lock, [this] { return !busy_; });
+    host_ = nullptr;
+}
+
+void VirtioNet::deliver(std::span<const u8> frame) {
+    std::lock_guard lock(mu_);
+    if (!active_ || rx_broken_) {
+        ++rx_dropped_;
+        return;
+    }
+    Virtqueue* vq = host_->queue(kRxQueue);
+    if (!vq) {
+        ++rx_dropped_;
+        return;
+    }
+    const Virtqueue::Pop r = vq->pop(rx_chain_);
+    if (r != Virtqueue::Pop::Chain) {
+        ++rx_dropped_;
+        if (r == Virtqueue::Pop::Error) {
+            rx_broken_ = true;
+            host_->needs_reset();
+        }
+        return;
+    }
+    bool in_ram = true;
+    for (const Segment& s : rx_chain_.segments) in_ram = in_ram && s.in_ram();
+    const u64 need = kNetHdrBytes + frame.size();
+    u32 written = 0;
+    // Section 5.1.6.3: receive buffers are device-writable only.
+    if (in_ram && rx_chain_.readable_bytes == 0 && rx_chain_.writable_bytes >= need) {
+        std::array<u8, kNetHdrBytes> hdr{};
+        const u16 num_buffers = 1;
+        std::memcpy(hdr.data() + 10, &num_buffers, 2);
+        // Header then frame, across the writable buffers in order.
+        u64 done = 0;
+        for (const Segment& s : rx_chain_.segments) {
+            u64 pos = 0;
+            while (pos < s.len && done < need) {
+                const bool in_hdr = done < kNetHdrBytes;
+                const u8* src = in_hdr ? hdr.data() + done : frame.data() + (done - kNetHdrBytes);
+                const u64 left = in_hdr ? kNetHdrBytes - done : need - done;
+                const u64 n = std::min<u64>(s.len - pos, left);
+                std::memcpy(s.host.data() + pos, src, n);
+                pos += n;
+                done += n;
+            }
+            if (done == need) break;
+        }
+        written = static_cast<u32>(need);
+    } else {
+        ++rx_dropped_;
+    }
+    vq->push(rx_chain_, written);
+    if (vq->needs_interrupt()) host_->notify_used();
+    if (!in_ram) {
+        rx_broken_ = true;
+        host_->needs_reset();
+    }
+}
+
+void VirtioNet::io_thread(std::stop_token stop) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_; })) return;
+        kicked_ = false;
+        busy_ = true;
+        VirtioHost* host = host_;
+        lock.unlock();
+        if (Virtqueue* vq = host->queue(kTxQueue)) process_tx(*host, *vq);
+        lock.lock();
+        busy_ = false;
+        idle_.notify_all();
+    }
+}
+
+void VirtioNet::process_tx(VirtioHost& host, Virtqueue& vq) {
+    for (;;) {
+        while (!stop_batch_) {
+            const Virtqueue::Pop r = vq.pop(tx_chain_);
+            if (r == Virtqueue::Pop::Empty) break;
+            if (r == Virtqueue::Pop::Error) {
+                host.needs_reset();
+                return;
+            }
+            const bool in_ram = gather_tx(tx_chain_);
+            vq.push(tx_chain_.head, 0);
+            if (!in_ram) {
+                if (vq.needs_interrupt()) host.notify_used();
+                host.needs_reset();
+                return;
+            }
+            if (frame_.size() >= kNetHdrBytes + net::kEthHeaderBytes &&
+                frame_.size() <= kNetHdrBytes + kMaxFrame)
+                switch_.send(port_, std::span<const u8>(frame_).subspan(kNetHdrBytes));
+        }
+        if (vq.needs_interrupt()) host.notify_used();
+        if (stop_batch_ || !vq.arm_notification()) return;
+    }
+}
+
+bool VirtioNet::gather_tx(const Chain& chain) {
+    frame_.clear();
+    // Section 5.1.6.2: the header and packet are device-readable; writable descriptors (a
+    // driver bug) are ignored. Copy at most one byte past the limit, to detect oversize.
+    const u64 limit = u64{kNetHdrBytes} + kMaxFrame + 1;
+    for (const Segment& s : chain.segments) {
+        if (!s.in_ram()) return false;
+        if (s.writable || frame_.size() >= limit) continue;
+        const u64 n = std::min<u64>(s.len, limit - frame_.size());
+        frame_.insert(frame_.end(), s.host.begin(),
+                      s.host.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    return true;
+}
+
+}  // namespace rvisor::devices::virtio

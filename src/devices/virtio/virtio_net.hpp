@@ -1,0 +1,109 @@
+// virtio-net (virtio 1.2 section 5.1), device id 1, one queue pair (0 = receiveq1,
+// 1 = transmitq1), plugged into a port of a net::EthernetSwitch.
+//
+// Features: MAC (the configured address is in the config space) and STATUS (the link is
+// always up). No offloads: neither CSUM, GUEST_CSUM, GSO/TSO/UFO nor MRG_RXBUF is offered, so
+// every frame is complete and checksummed, and every virtio_net_hdr we write is all zero but
+// num_buffers = 1. The header is the VERSION_1 one, 12 bytes (section 5.1.6), on every frame
+// in both directions.
+//
+// TX: queue_notify(1) (a vCPU thread) wakes the device's I/O thread, which pops tx chains,
+// strips the header, hands the frame to the switch and returns the chain (used length 0).
+// A chain whose frame is shorter than an Ethernet header or longer than kMaxFrame is dropped.
+//
+// RX: deliver() runs on whatever thread sent the frame into the switch. It pops one rx chain,
+// writes header + frame into its writable buffers and publishes it. With no buffer posted the
+// frame is dropped (what a NIC with a full ring does; TCP retransmits, and Linux keeps the
+// ring filled), so no queue can grow without bound. A buffer too small for header + frame
+// is returned with used length 0 (Linux counts it as a length error) and the frame dropped.
+//
+// Errors: a malformed ring, or a descriptor pointing outside guest RAM, set
+// DEVICE_NEEDS_RESET (section 2.1.2); the device then stops using that queue.
+//
+// Locking: `mu_` guards the activation state and the rx queue. deliver() holds it while it
+// writes guest RAM, so reset() (which takes it, and waits for the I/O thread) guarantees that
+// no guest memory is touched once it returns. The I/O thread calls the switch without `mu_`
+// (the switch calls deliver() with its own lock held; see net/ethernet_switch.hpp).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "base/types.hpp"
+#include "devices/virtio/virtio_device.hpp"
+#include "devices/virtio/virtqueue.hpp"
+#include "net/ethernet_switch.hpp"
+
+namespace rvisor::devices::virtio {
+
+// Network device feature bits (section 5.1.3).
+inline constexpr u64 kNetMac = 1ULL << 5;
+inline constexpr u64 kNetStatus = 1ULL << 16;
+// Config status bits (section 5.1.4).
+inline constexpr u16 kNetSLinkUp = 1;
+// struct virtio_net_hdr with VIRTIO_F_VERSION_1 (section 5.1.6).
+inline constexpr u32 kNetHdrBytes = 12;
+
+class VirtioNet final : public VirtioDevice, private net::NetPort {
+  public:
+    static constexpr u16 kQueueSize = 256;
+    static constexpr unsigned kRxQueue = 0;
+    static constexpr unsigned kTxQueue = 1;
+    // Largest frame accepted from the guest (no GSO: 1514 plus VLAN tags is the real bound;
+    // this only caps what a hostile chain makes us copy).
+    static constexpr u32 kMaxFrame = 65535;
+
+    // Attaches to `sw`, which must outlive the device.
+    VirtioNet(net::EthernetSwitch& sw, std::array<u8, 6> mac);
+    ~VirtioNet() override;
+
+    u32 device_id() const override { return 1; }
+    u64 device_features() const override { return kNetMac | kNetStatus; }
+    unsigned num_queues() const override { return 2; }
+    u16 queue_max_size(unsigned) const override { return kQueueSize; }
+    void read_config(u64 offset, std::span<u8> out) override;
+    void activate(VirtioHost& host, u64 features) override;
+    void queue_notify(unsigned q) override;
+    void reset() override;
+
+    net::SwitchPortId port() const { return port_; }
+    // Frames dropped on RX for want of a posted buffer (diagnostics, tests).
+    u64 rx_dropped() const { return rx_dropped_; }
+
+  private:
+    // net::NetPort: a frame from the switch.
+    void deliver(std::span<const u8> frame) override;
+
+    void io_thread(std::stop_token stop);
+    void process_tx(VirtioHost& host, Virtqueue& vq);
+    // Copies the frame of a tx chain into frame_; false when a buffer is outside RAM.
+    bool gather_tx(const Chain& chain);
+
+    net::EthernetSwitch& switch_;
+    std::array<u8, 8> config_{};  // mac[6], le16 status
+
+    std::mutex mu_;  // guards the fields below
+    std::condition_variable_any wake_;
+    std::condition_variable idle_;
+    VirtioHost* host_ = nullptr;
+    bool active_ = false;
+    bool kicked_ = false;
+    bool busy_ = false;
+    bool rx_broken_ = false;
+    Chain rx_chain_;
+    std::atomic<bool> stop_batch_{false};
+    std::atomic<u64> rx_dropped_{0};
+
+    // I/O thread only.
+    Chain tx_chain_;
+    std::vector<u8> frame_;
+
+    std::jthread thread_;         // started after everything above
+    net::SwitchPortId port_ = 0;  // attached last, detached first
+};
+
+}  // namespace rvisor::devices::virtio
