@@ -632,9 +632,12 @@ bool is_qcow2(const std::filesystem::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
     u8 magic[4] = {};
-    const bool ok = ::pread(fd, magic, 4, 0) == 4 && qcow2::load_be32(magic) == qcow2::kMagic;
+    ssize_t n;
+    do {
+        n = ::pread(fd, magic, 4, 0);
+    } while (n < 0 && errno == EINTR);
     ::close(fd);
-    return ok;
+    return n == 4 && qcow2::load_be32(magic) == qcow2::kMagic;
 }
 
 }  // namespace rvisor::storage
