@@ -16,5 +16,12 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_disasm_command(CLI::App& app, int& exit_code);
 // `rvisor img create|info|check|convert`: disk image tools (raw, qcow2).
 void add_img_command(CLI::App& app, int& exit_code);
+// `rvisor switch NAME`: serves a multi-process virtual Ethernet switch.
+void add_switch_command(CLI::App& app, int& exit_code);
+
+// For `--net switch:NAME`: unless a switch server answers at NAME's socket, starts
+// `rvisor switch NAME --idle-exit 30` as a daemon and waits up to 3 s for it to answer.
+// Throws std::invalid_argument for a bad name, std::runtime_error (one line) otherwise.
+void ensure_switch_server(const std::string& name);
 
 }  // namespace rvisor::cli

@@ -2,10 +2,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 
 #include "commands.hpp"
 #include "machine/boot_loader.hpp"
 #include "machine/elf_loader.hpp"
+#include "machine/net_backend_factory.hpp"
+#include "machine/nic_config.hpp"
 #include "machine/virt_machine.hpp"
 #include "mem/address_map.hpp"
 #include "size_arg.hpp"
@@ -23,6 +26,8 @@ struct RunOptions {
     bool append_given = false;
     double timeout_seconds = 0;
     std::vector<std::string> disks;
+    std::vector<std::string> nets;
+    std::string name;
 };
 
 // --disk PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID]. Throws ConfigError naming the
@@ -85,6 +90,8 @@ std::filesystem::path default_guest_dir() {
 }
 
 int run_vm(const RunOptions& o) {
+    // `--net switch:NAME` starts the switch when nobody serves it.
+    machine::set_switch_starter(&ensure_switch_server);
     machine::VmConfig config;
     try {
         if (!o.config_file.empty()) apply_config_file(o.config_file, config);
@@ -106,11 +113,28 @@ int run_vm(const RunOptions& o) {
         }
         if (!o.console.empty()) config.console = parse_console(o.console);
         if (!o.dump_dtb.empty()) config.dump_dtb = o.dump_dtb;
+        if (!o.name.empty()) config.name = o.name;
         for (const std::string& d : o.disks) config.disks.push_back(parse_disk(d));
-        if (config.disks.size() > mem::kVirtioSlots)
-            throw ConfigError(std::to_string(config.disks.size()) +
-                              " disks given, but the board has only " +
+        for (const std::string& n : o.nets) {
+            try {
+                config.nics.push_back(machine::parse_nic_spec(n));
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError(std::string("--") + e.what());
+            }
+        }
+        if (config.disks.size() + config.nics.size() > mem::kVirtioSlots)
+            throw ConfigError(std::to_string(config.disks.size()) + " disks and " +
+                              std::to_string(config.nics.size()) +
+                              " NICs given, but the board has only " +
                               std::to_string(mem::kVirtioSlots) + " virtio-mmio slots");
+        // Unnamed VMs would all derive the same MACs and clash on a shared switch: give their
+        // NICs random ones instead (stable MACs come with --name or "name").
+        if (config.name == machine::VmConfig{}.name) {
+            std::random_device rd;
+            const std::string salt = std::to_string(rd()) + std::to_string(rd());
+            for (unsigned i = 0; i < config.nics.size(); ++i)
+                if (!config.nics[i].mac) config.nics[i].mac = machine::derive_mac(salt, i);
+        }
         if (o.timeout_seconds > 0)
             config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
     } catch (const ConfigError& e) {
@@ -189,6 +213,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
                     "virtio-blk disk: PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID] "
                     "(repeatable; the first is /dev/vda)")
         ->allow_extra_args(false);
+    cmd->add_option("--net", o->nets,
+                    "virtio-net NIC: switch:NAME | user[,hostfwd=tcp:HOSTADDR:PORT-:PORT] | "
+                    "tap,ifname=IF; each takes [,mac=XX:XX:XX:XX:XX:XX] (repeatable; eth0 first)")
+        ->allow_extra_args(false);
+    cmd->add_option("--name", o->name,
+                    "VM name (default rvisor); NICs without mac= derive a stable MAC from it");
     cmd->add_option("--timeout", o->timeout_seconds, "stop the VM after this many seconds")
         ->check(CLI::PositiveNumber);
     cmd->callback([o, &exit_code] { exit_code = run_vm(*o); });

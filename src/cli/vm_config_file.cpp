@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "machine/nic_config.hpp"
 #include "size_arg.hpp"
 
 namespace rvisor::cli {
@@ -64,6 +65,36 @@ machine::DiskConfig parse_disk_object(const json& d, const std::string& where,
     return disk;
 }
 
+// One element of "nics": {"net": "switch:NAME" | "user,hostfwd=..." | "tap,ifname=IF",
+// "mac": "02:..."}; "net" takes the --net syntax, "mac" may also be given inside it.
+machine::NicConfig parse_nic_object(const json& n, const std::string& where) {
+    if (!n.is_object()) throw ConfigError(where + "each of 'nics' must be an object");
+    machine::NicConfig nic;
+    bool have_net = false;
+    std::optional<std::array<u8, 6>> mac;
+    for (const auto& [key, v] : n.items()) {
+        if (key == "net") {
+            if (!v.is_string()) throw ConfigError(where + "nics: 'net' must be a string");
+            try {
+                nic = machine::parse_nic_spec(v.get<std::string>());
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError(where + "nics: " + e.what());
+            }
+            have_net = true;
+        } else if (key == "mac") {
+            if (v.is_string()) mac = machine::parse_mac(v.get<std::string>());
+            if (!mac)
+                throw ConfigError(where + "nics: 'mac' must be a unicast address like "
+                                  "\"02:00:00:00:00:01\"");
+        } else {
+            throw ConfigError(where + "nics: unknown key '" + key + "' (expected net, mac)");
+        }
+    }
+    if (!have_net) throw ConfigError(where + "nics: every NIC needs 'net'");
+    if (mac) nic.mac = mac;
+    return nic;
+}
+
 }  // namespace
 
 void apply_config_file(const std::filesystem::path& file, machine::VmConfig& config) {
@@ -121,6 +152,10 @@ void apply_config_file(const std::filesystem::path& file, machine::VmConfig& con
             if (!v.is_array()) throw ConfigError(where + "'disks' must be an array of objects");
             config.disks.clear();
             for (const auto& d : v) config.disks.push_back(parse_disk_object(d, where, base));
+        } else if (key == "nics") {
+            if (!v.is_array()) throw ConfigError(where + "'nics' must be an array of objects");
+            config.nics.clear();
+            for (const auto& n : v) config.nics.push_back(parse_nic_object(n, where));
         } else {
             throw ConfigError(where + "unknown key '" + key + "'");
         }

@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "machine/boot_loader.hpp"
+#include "machine/net_backend_factory.hpp"
+#include "machine/nic_config.hpp"
 #include "mem/address_map.hpp"
 
 namespace rvisor::machine {
@@ -78,11 +80,11 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     // Virtio devices fill the slots from 0 up (slot n: 0x10001000 + n*0x1000, PLIC source
     // 1+n). The device tree lists the slots in that order and Linux probes them in it, so the
     // first --disk is /dev/vda. Slots left over get the empty-slot device.
-    if (config_.disks.size() > mem::kVirtioSlots)
+    if (config_.disks.size() + config_.nics.size() > mem::kVirtioSlots)
         throw std::runtime_error(
-            "too many virtio devices: " + std::to_string(config_.disks.size()) +
-            " disks, but the board has " + std::to_string(mem::kVirtioSlots) +
-            " virtio-mmio slots");
+            "too many virtio devices: " + std::to_string(config_.disks.size()) + " disks and " +
+            std::to_string(config_.nics.size()) + " NICs, but the board has " +
+            std::to_string(mem::kVirtioSlots) + " virtio-mmio slots");
     const auto& virtio = map(Region::Virtio0);
     unsigned slot = 0;
     for (const DiskConfig& d : config_.disks) {
@@ -93,6 +95,19 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
         virtio_transports_.push_back(std::make_unique<devices::virtio::VirtioMmioTransport>(
             *ram_, *virtio_blks_.back(), devices::IrqLine{plic_.get(), 1 + slot}));
         bus_->map(virtio.base + slot * virtio.size, virtio.size, *virtio_transports_.back());
+        ++slot;
+    }
+    for (unsigned i = 0; i < config_.nics.size(); ++i) {
+        const NicConfig& n = config_.nics[i];
+        Nic nic;
+        nic.link = std::make_unique<net::EthernetSwitch>();
+        nic.device = std::make_unique<devices::virtio::VirtioNet>(
+            *nic.link, n.mac ? *n.mac : derive_mac(config_.name, i));
+        if (!config_.dump_dtb) nic.backend = open_net_backend(*nic.link, n);
+        virtio_transports_.push_back(std::make_unique<devices::virtio::VirtioMmioTransport>(
+            *ram_, *nic.device, devices::IrqLine{plic_.get(), 1 + slot}));
+        bus_->map(virtio.base + slot * virtio.size, virtio.size, *virtio_transports_.back());
+        nics_.push_back(std::move(nic));
         ++slot;
     }
     for (; slot < mem::kVirtioSlots; ++slot) {
@@ -131,6 +146,12 @@ VirtMachine::~VirtMachine() {
     // Likewise the disks' I/O threads: stop them (transport first, it resets its device).
     virtio_transports_.clear();
     virtio_blks_.clear();
+    // Backends leave their link before the device does; the link goes last.
+    for (Nic& n : nics_) {
+        n.backend.reset();
+        n.device.reset();
+    }
+    nics_.clear();
 }
 
 void VirtMachine::on_power(devices::PowerRequest r) {

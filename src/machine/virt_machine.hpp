@@ -21,6 +21,7 @@
 #include "devices/uart16550.hpp"
 #include "devices/virtio/virtio_blk.hpp"
 #include "devices/virtio/virtio_mmio.hpp"
+#include "devices/virtio/virtio_net.hpp"
 #include "devices/virtio_mmio_slot.hpp"
 #include "machine/console.hpp"
 #include "machine/device_tree.hpp"
@@ -28,6 +29,8 @@
 #include "machine/vm_config.hpp"
 #include "mem/bus.hpp"
 #include "mem/guest_ram.hpp"
+#include "net/ethernet_switch.hpp"
+#include "net/net_backend.hpp"
 
 namespace rvisor::machine {
 
@@ -74,6 +77,13 @@ class VirtMachine {
     std::vector<std::unique_ptr<devices::VirtioMmioSlot>> virtio_slots_;  // the empty slots
     // Disks; each transport refers to its device, so transports go first (see ~VirtMachine).
     std::vector<std::unique_ptr<devices::virtio::VirtioBlk>> virtio_blks_;
+    // NICs: each is a private two-port switch joining the virtio-net device and its backend.
+    struct Nic {
+        std::unique_ptr<net::EthernetSwitch> link;
+        std::unique_ptr<devices::virtio::VirtioNet> device;
+        std::unique_ptr<net::NetBackend> backend;
+    };
+    std::vector<Nic> nics_;
     std::vector<std::unique_ptr<devices::virtio::VirtioMmioTransport>> virtio_transports_;
     std::vector<std::unique_ptr<cpu::Hart>> harts_;
     std::unique_ptr<HartRouter> router_;

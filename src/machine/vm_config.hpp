@@ -3,6 +3,7 @@
 // built (CLI, JSON), so a VmConfig is always consistent.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -33,6 +34,15 @@ struct DiskConfig {
     std::string serial;  // GET_ID answer; empty: the image's file name (cut to 20 bytes)
 };
 
+// One virtio-net NIC (`--net`, or "nics" in the JSON config); see machine/nic_config.hpp.
+struct NicConfig {
+    enum class Kind { Switch, User, Tap };
+    Kind kind = Kind::User;
+    std::string name_or_ifname;        // the switch's name (Switch) or host interface (Tap)
+    std::vector<std::string> hostfwd;  // User: QEMU-syntax forwards, e.g. tcp:127.0.0.1:2222-:22
+    std::optional<std::array<u8, 6>> mac;  // empty: derived from the VM name and NIC index
+};
+
 struct VmConfig {
     std::string name = "rvisor";
     unsigned cpus = 1;
@@ -43,6 +53,7 @@ struct VmConfig {
     std::string append = "console=ttyS0";
     ConsoleConfig console;
     std::vector<DiskConfig> disks;  // in virtio-mmio slots 0, 1, ...: /dev/vda, /dev/vdb, ...
+    std::vector<NicConfig> nics;    // in the slots after the disks: eth0, eth1, ...
     std::optional<std::filesystem::path> dump_dtb;     // write the device tree here and exit
     std::optional<std::chrono::milliseconds> timeout;  // stop the VM after this long
 };
