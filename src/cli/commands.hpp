@@ -16,6 +16,9 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_disasm_command(CLI::App& app, int& exit_code);
 // `rvisor img create|info|check|convert`: disk image tools (raw, qcow2).
 void add_img_command(CLI::App& app, int& exit_code);
+// `rvisor create|ls|start|stop|pause|resume|rm|console|snapshot|restore|stats`: the client
+// of the manager daemon rvisord (client_command.cpp).
+void add_client_commands(CLI::App& app, int& exit_code);
 // `rvisor switch NAME`: serves a multi-process virtual Ethernet switch.
 void add_switch_command(CLI::App& app, int& exit_code);
 

@@ -18,6 +18,9 @@ struct ExecOptions {
     std::string memory = "128M";
     unsigned cpus = 1;
     bool stats = false;
+    std::string engine;  // interp | jit; empty: the default engine
+    bool check_jit = false;
+    u32 jit_threshold = cpu::Hart::kHotThreshold;
 };
 
 int run_exec(const ExecOptions& o) {
@@ -30,6 +33,19 @@ int run_exec(const ExecOptions& o) {
         return kExitBadInput;
     }
     config.harts = o.cpus;
+    if (!o.engine.empty())
+        config.engine = o.engine == "jit" ? machine::Engine::Jit : machine::Engine::Interpreter;
+    if (o.check_jit && config.engine != machine::Engine::Jit) {
+        std::fprintf(stderr, "rvisor exec: --check needs --engine jit\n");
+        return kExitBadInput;
+    }
+    if (o.check_jit && o.cpus > 1) {
+        // Other harts would change memory between a block's compiled run and its replay.
+        std::fprintf(stderr, "rvisor exec: --check needs a single hart (--cpus 1)\n");
+        return kExitBadInput;
+    }
+    config.check_jit = o.check_jit;
+    config.jit_threshold = o.jit_threshold;
     if (o.max_instructions) config.max_instructions = o.max_instructions;
     if (o.timeout_seconds > 0)
         config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
@@ -97,6 +113,17 @@ void add_exec_command(CLI::App& app, int& exit_code) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--memory", opts->memory, "guest RAM size (default 128M)");
     cmd->add_flag("--stats", opts->stats, "print instructions retired and MIPS to stderr");
+    cmd->add_option("--engine", opts->engine,
+                    "execution engine: jit (x86-64 JIT for hot blocks, the default on x86-64) "
+                    "or interp (the interpreter)")
+        ->check(CLI::IsMember({"interp", "jit"}));
+    cmd->add_flag("--check", opts->check_jit,
+                  "with --engine jit: run every compiled block in the interpreter too and stop "
+                  "(exit 99) at the first difference");
+    cmd->add_option("--jit-threshold", opts->jit_threshold,
+                    "with --engine jit: compile a block once it ran this many times (default "
+                    "16; 1 compiles every block, for testing)")
+        ->check(CLI::Range(1, 1 << 30));
     cmd->callback([opts, &exit_code] { exit_code = run_exec(*opts); });
 }
 

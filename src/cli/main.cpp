@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     rvisor::cli::add_exec_command(app, exit_code);
     rvisor::cli::add_disasm_command(app, exit_code);
     rvisor::cli::add_img_command(app, exit_code);
+    rvisor::cli::add_client_commands(app, exit_code);
     rvisor::cli::add_switch_command(app, exit_code);
     try {
         app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <random>
 
+#include "api_run.hpp"
 #include "commands.hpp"
 #include "machine/boot_loader.hpp"
 #include "machine/elf_loader.hpp"
@@ -12,6 +13,7 @@
 #include "machine/virt_machine.hpp"
 #include "mem/address_map.hpp"
 #include "size_arg.hpp"
+#include "snapshot_signal.hpp"
 #include "vm_config_file.hpp"
 
 namespace rvisor::cli {
@@ -27,7 +29,13 @@ struct RunOptions {
     double timeout_seconds = 0;
     std::vector<std::string> disks;
     std::vector<std::string> nets;
+    std::string api_sock;  // serve the per-VM HTTP API here
     std::string name;
+    std::string engine;  // interp | jit; empty: the default engine
+    bool check_jit = false;
+    std::string restore;           // --restore FILE: resume a snapshot instead of booting
+    std::string snapshot_path;     // --snapshot-path FILE: SIGUSR1 writes a snapshot there
+    std::string exit_status_file;  // rvisord reads how the VM ended here
 };
 
 // --disk PATH[,format=raw|qcow2][,readonly=on|off][,serial=ID]. Throws ConfigError naming the
@@ -90,7 +98,7 @@ std::filesystem::path default_guest_dir() {
 }
 
 int run_vm(const RunOptions& o) {
-    // `--net switch:NAME` starts the switch when nobody serves it.
+    // `--net switch:NAME` (here or through the API) starts the switch when nobody serves it.
     machine::set_switch_starter(&ensure_switch_server);
     machine::VmConfig config;
     try {
@@ -137,12 +145,24 @@ int run_vm(const RunOptions& o) {
         }
         if (o.timeout_seconds > 0)
             config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
+        if (!o.engine.empty())
+            config.engine = o.engine == "jit" ? machine::Engine::Jit : machine::Engine::Interpreter;
+        if (o.check_jit && config.engine != machine::Engine::Jit)
+            throw ConfigError("--check needs --engine jit");
+        if (o.check_jit && config.cpus > 1)  // other harts would change memory mid-check
+            throw ConfigError("--check needs a single vCPU (--cpus 1)");
+        config.check_jit = o.check_jit;
+        if (!o.restore.empty()) config.restore_from = o.restore;
+        if (!o.snapshot_path.empty()) config.snapshot_path = o.snapshot_path;
     } catch (const ConfigError& e) {
         std::fprintf(stderr, "rvisor run: %s\n", e.what());
         return kExitBadInput;
     }
 
-    if (config.kernel.empty()) {
+    // --api-sock alone: Firecracker's flow, the API configures and starts the VM.
+    if (!o.api_sock.empty() && o.kernel.empty() && o.config_file.empty() && !config.restore_from)
+        return run_with_api(std::move(config), o.api_sock, false);
+    if (config.kernel.empty() && !config.restore_from) {
         const auto dir = default_guest_dir();
         if (!std::filesystem::exists(dir / "Image")) {
             std::fprintf(stderr,
@@ -154,14 +174,19 @@ int run_vm(const RunOptions& o) {
         config.kernel = dir / "Image";
         if (config.initrd.empty()) config.initrd = dir / "initramfs.cpio.gz";
     }
-    if (!std::filesystem::exists(config.firmware)) {
+    if (!config.restore_from && !std::filesystem::exists(config.firmware)) {
         std::fprintf(stderr, "rvisor run: %s: firmware not found (Debian package opensbi)\n",
                      config.firmware.c_str());
         return kExitBadInput;
     }
 
+    if (!o.api_sock.empty() && !config.dump_dtb)
+        return run_with_api(std::move(config), o.api_sock, true);
     try {
+        if (!o.snapshot_path.empty()) SnapshotSignal::block();  // before the VM's threads
         machine::VirtMachine vm(config);
+        std::optional<SnapshotSignal> snapshot_signal;
+        if (!o.snapshot_path.empty()) snapshot_signal.emplace(vm, o.snapshot_path);
         if (config.dump_dtb) {
             const auto& dtb = vm.device_tree();
             std::ofstream out(*config.dump_dtb, std::ios::binary);
@@ -219,9 +244,33 @@ void add_run_command(CLI::App& app, int& exit_code) {
         ->allow_extra_args(false);
     cmd->add_option("--name", o->name,
                     "VM name (default rvisor); NICs without mac= derive a stable MAC from it");
+    cmd->add_option("--api-sock", o->api_sock,
+                    "serve the Firecracker-compatible HTTP API on this Unix socket; without "
+                    "--kernel or --config the VM waits for the API to configure and start it");
+    cmd->add_option("--restore", o->restore,
+                    "resume the VM saved in this snapshot file instead of booting (cpus, memory, "
+                    "disks and NICs come from the snapshot unless given)");
+    cmd->add_option("--snapshot-path", o->snapshot_path,
+                    "on SIGUSR1 or Ctrl-A S, pause the VM, write a snapshot to this file and "
+                    "resume");
     cmd->add_option("--timeout", o->timeout_seconds, "stop the VM after this many seconds")
         ->check(CLI::PositiveNumber);
-    cmd->callback([o, &exit_code] { exit_code = run_vm(*o); });
+    cmd->add_option("--engine", o->engine,
+                    "execution engine: jit (x86-64 JIT for hot blocks, the default on x86-64) "
+                    "or interp (the interpreter)")
+        ->check(CLI::IsMember({"interp", "jit"}));
+    cmd->add_flag("--check", o->check_jit,
+                  "with --engine jit: run every compiled block in the interpreter too and stop "
+                  "(exit 99) at the first difference");
+    cmd->add_option("--exit-status-file", o->exit_status_file,
+                    "write the exit code here when the VM ends (for rvisord, which is not the "
+                    "parent of VMs it re-attached to after a restart)");
+    cmd->callback([o, &exit_code] {
+        exit_code = run_vm(*o);
+        if (!o->exit_status_file.empty()) {
+            std::ofstream(o->exit_status_file) << exit_code << '\n';
+        }
+    });
 }
 
 }  // namespace rvisor::cli

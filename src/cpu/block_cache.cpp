@@ -20,6 +20,10 @@ Block* BlockCache::insert(std::unique_ptr<Block> block) {
 
 void BlockCache::retire(std::unique_ptr<Block> b) {
     b->valid = false;
+    // Jumps patched into this block's code must go before any host code runs again; the
+    // block itself may still be finishing (in the interpreter or its own host code).
+    if (b->host_code && compiler_) compiler_->unlink(*b);
+    b->host_code = nullptr;
     if (b->jump_slot != Block::kNoSlot && jump_[b->jump_slot].block == b.get())
         jump_[b->jump_slot] = {};
     retired_.push_back(std::move(b));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/types.hpp"
+#include "cpu/block_compiler.hpp"
 #include "isa/decoded_insn.hpp"
 
 namespace rvisor::cpu {
@@ -25,6 +26,14 @@ struct Block {
     u32 guest_bytes = 0;      // bytes of guest code covered, all within one page
     u32 jump_slot = kNoSlot;  // the jump-cache slot that may point here
     bool valid = true;
+    // Compiled code (BlockCompiler): entry point, or null. exec_count counts interpreted
+    // runs until the block is hot; host_insns is how many leading instructions the host code
+    // covers; links_in are the patched jumps of other blocks' host code into this one.
+    bool compile_tried = false;
+    u16 host_insns = 0;
+    u32 exec_count = 0;
+    const void* host_code = nullptr;
+    std::vector<void*> links_in;
     // Decoded instructions followed by one EndOfBlock sentinel. Integer destinations x0 are
     // rewritten to the sink register 32 so no instruction has to test for x0.
     std::vector<isa::DecodedInsn> insns;
@@ -62,6 +71,9 @@ class BlockCache {
 
     std::size_t size() const { return blocks_.size(); }
 
+    // The compiler whose host code the blocks may carry: retiring a block unlinks it.
+    void set_compiler(BlockCompiler* c) { compiler_ = c; }
+
   private:
     static unsigned jump_index(u64 vpc) { return (vpc >> 1) & (kJumpCacheEntries - 1); }
     void retire(std::unique_ptr<Block> b);
@@ -70,6 +82,7 @@ class BlockCache {
     std::unordered_map<u64, std::unique_ptr<Block>> blocks_;
     std::unordered_map<u64, std::vector<u64>> page_blocks_;  // ppage -> ppcs
     std::vector<std::unique_ptr<Block>> retired_;
+    BlockCompiler* compiler_ = nullptr;
 };
 
 }  // namespace rvisor::cpu

@@ -59,6 +59,25 @@ void Hart::select_data_tlb() {
     }
 }
 
+void Hart::set_block_compiler(BlockCompiler* compiler, u32 hot_threshold) {
+    hot_threshold_ = std::max<u32>(hot_threshold, 1);
+    blocks_.invalidate_all();  // unlinks (and forgets) host code of the previous compiler
+    blocks_.release_retired();
+    compiler_ = compiler;
+    blocks_.set_compiler(compiler);
+}
+
+Hart::JitLayout Hart::jit_layout() const {
+    // Byte distances inside this object, so compiled code reaches everything from one base
+    // register holding x_.
+    const auto* base = reinterpret_cast<const u8*>(x_);
+    const auto off = [base](const void* p) {
+        return static_cast<i32>(reinterpret_cast<const u8*>(p) - base);
+    };
+    return {off(&pc_),     off(&instret_), off(&jit_next_check_),
+            off(&events_), off(&dtlb_),    off(&jit_link_site_)};
+}
+
 void Hart::flush_translations() {
     // The jump cache is validated against the fetch TLB, so flushing the TLBs is enough.
     for (SoftTlb& t : tlbs_) t.flush();

@@ -22,6 +22,7 @@
 #include "cpu/trap.hpp"
 #include "isa/decoder.hpp"
 #include "mem/bus.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::cpu {
 
@@ -82,6 +83,14 @@ class Hart {
     // mip as software reads it: written bits plus the live interrupt lines and timers.
     u64 mip() const;
 
+    // Snapshots (hart_state.cpp): every architectural register, CSR, PMP entry and counter,
+    // and whether the hart sits in WFI. The LR reservation is not kept (a restored SC fails,
+    // which software must handle anyway). Call only while the hart's thread is not in run().
+    // mtimecmp and the interrupt lines are the CLINT's and PLIC's state: they drive them again
+    // when loaded. load() throws std::runtime_error on a malformed or mismatching section.
+    void save(mem::StateWriter& w) const;
+    void load(mem::StateReader& r);
+
     // The most recent traps, for status reports and debugging hangs (oldest first).
     struct TrapRecord {
         u64 cause;  // with the interrupt bit
@@ -110,6 +119,30 @@ class Hart {
     // Longest time WFI parks inside run() before returning WaitingForInterrupt, so callers
     // can enforce their own limits.
     std::chrono::milliseconds max_park{50};
+
+    // ---- compiled code (src/jit through cpu/block_compiler.hpp) ----
+    // Blocks run this many times in the interpreter before they are compiled (by default;
+    // tests use 1 to compile every block on its first run).
+    static constexpr u32 kHotThreshold = 16;
+    // Installs the compiler for hot blocks (null: interpreter only). Call before run(); the
+    // compiler must outlive the hart's use of it (reset() or destruction).
+    void set_block_compiler(BlockCompiler* compiler, u32 hot_threshold = kHotThreshold);
+    // Lock-step checking: every compiled block also runs in the interpreter from the same
+    // state; a difference in registers, pc, instret, trap state or memory written is
+    // reported on stderr (block address, disassembly, differences) and the process exits
+    // with kCheckFailedExit.
+    void set_lockstep_check(bool on) { check_ = on; }
+    static constexpr int kCheckFailedExit = 99;
+    // Where compiled code finds the hart's state: byte offsets from the x register array.
+    struct JitLayout {
+        i32 pc, instret, next_check, events, dtlb, link_site;
+    };
+    JitLayout jit_layout() const;
+    // Slow paths compiled code calls when the inline TLB check misses. false: pending trap.
+    bool jit_load_slow(u64 va, unsigned size, u64& out) { return load_slow(va, size, out); }
+    bool jit_store_slow(u64 va, unsigned size, u64 value) {
+        return check_ ? store_logged(va, size, value) : store_slow(va, size, value);
+    }
 
   private:
     static constexpr u32 kEventStop = 1u << 0;
@@ -150,6 +183,8 @@ class Hart {
         return store_slow(va, sizeof(T), static_cast<u64>(value));
     }
     bool load_slow(u64 va, unsigned size, u64& out);
+    // A store that records the old bytes first (lock-step checking, lockstep.cpp).
+    bool store_logged(u64 va, unsigned size, u64 value);
     bool store_slow(u64 va, unsigned size, u64 value);
     // Translates a virtual address for an access; false sets pending_.
     using Access = AccessType;
@@ -168,6 +203,11 @@ class Hart {
     Block* fetch_block();
     Block* decode_block(u64 ppc);
     Block* decode_straddling(u64 vpc);
+
+    // ---- compiled code (interpreter.cpp, lockstep.cpp) ----
+    // Runs the block's host code; in check mode also replays it in the interpreter.
+    HostExit run_host(Block& b);
+    HostExit run_checked(Block& b);
 
     // ---- traps and interrupts (trap.cpp) ----
     void raise(Exception cause, u64 tval) { pending_ = {cause, tval}; }
@@ -246,6 +286,24 @@ class Hart {
     bool superpage_cached_ = false;
     BlockCache blocks_;
     Block scratch_block_;  // holds an uncached page-straddling instruction
+
+    // Compiled code. jit_next_check_ is the interpreter's next event check in instret, for
+    // chained blocks; jit_link_site_ the exit the host code last left through, if linkable.
+    BlockCompiler* compiler_ = nullptr;
+    u32 hot_threshold_ = kHotThreshold;
+    u64 jit_next_check_ = 0;
+    void* jit_link_site_ = nullptr;
+    bool check_ = false;
+    // Lock-step checking: the block the interpreter replays (run() then runs just that),
+    // stores logged while host code runs, and device accesses (which cannot be replayed).
+    Block* replay_block_ = nullptr;
+    struct LoggedStore {
+        u8* host;
+        unsigned size;
+        u64 old_value, new_value;
+    };
+    std::vector<LoggedStore> store_log_;
+    u64 device_accesses_ = 0;
 };
 
 }  // namespace rvisor::cpu

@@ -129,6 +129,7 @@ bool Hart::load_slow(u64 va, unsigned size, u64& out) {
         out = ram_read(host, size);
         return true;
     }
+    ++device_accesses_;
     if (!bus_.read(pa, size, out)) {
         raise(Exception::LoadAccessFault, va);
         return false;
@@ -159,12 +160,14 @@ bool Hart::store_slow(u64 va, unsigned size, u64 value) {
         u8* host = ram_.host(pa);
         ram_write(host, size, value);
         if (flags & mem::kPageWatched) {
+            ++device_accesses_;
             if (on_watched_store) on_watched_store(pa);
         } else if (cacheable) {
             dtlb_->fill(dtlb_->write, va, host - (pa & 0xfff), pa & ~0xfffULL);
         }
         return true;
     }
+    ++device_accesses_;
     if (!bus_.write(pa, size, value)) {
         raise(Exception::StoreAccessFault, va);
         return false;

@@ -61,6 +61,11 @@ inline u64 sx32(u64 v) {
 
 }  // namespace
 
+HostExit Hart::run_host(Block& b) {
+    if (RVISOR_UNLIKELY(check_)) return run_checked(b);
+    return compiler_->enter(x_, *this, b.host_code);
+}
+
 RunResult Hart::run(u64 max_instructions) {
     // Dispatch table: one entry per isa::Op plus the executor's own ops. Label addresses are
     // constants, so the table is filled once: by the first hart thread to get here, under a
@@ -84,8 +89,19 @@ RunResult Hart::run(u64 max_instructions) {
     const u64 target = instret_ + max_instructions;
     u64 next_check = instret_;  // the first block boundary checks everything
     u64* const x = x_;
+    // Lock-step checking (lockstep.cpp) calls run() to interpret exactly one block.
+    Block* const replay = replay_block_;
+    // A linkable exit of the host code that ran last, and where it went (see run_host).
+    void* link_site = nullptr;
+    u64 link_pc = 0, link_page = 0;
 
     for (;;) {
+        Block* block;
+        u32 resume_at = 0;  // first instruction to interpret
+        if (RVISOR_UNLIKELY(replay != nullptr)) {
+            block = replay;
+            goto interpret;
+        }
         // One compare and one load per block on the fast path; everything asynchronous
         // (stop requests, interrupt lines, timers, WFI, the budget) is handled in here.
         if (RVISOR_UNLIKELY(events_.load(std::memory_order_relaxed) != 0 ||
@@ -104,13 +120,55 @@ RunResult Hart::run(u64 max_instructions) {
         }
         blocks_.release_retired();
 
-        Block* block = fetch_block();
+        block = fetch_block();
         if (RVISOR_UNLIKELY(!block)) {
             take_trap();
             continue;
         }
 
-        const isa::DecodedInsn* first = block->insns.data();
+        if (compiler_) {
+            // Compiled code: hot blocks get host code once; a linkable exit that led here is
+            // patched to jump straight to this block next time (same guest page only, so
+            // the translation checked by fetch_block() covers the linked path too).
+            if (link_site) {
+                if (block->host_code && pc_ == link_pc && (block->ppc & ~0xfffULL) == link_page)
+                    compiler_->link(link_site, *block);
+                link_site = nullptr;
+            }
+            if (RVISOR_UNLIKELY(!block->host_code) && !block->compile_tried &&
+                block != &scratch_block_ && ++block->exec_count >= hot_threshold_) {
+                block->compile_tried = true;
+                if (!compiler_->compile(*block, pc_)) {
+                    // The code buffer is full: drop every block (and so all host code and
+                    // links) before the compiler starts its buffer afresh.
+                    blocks_.invalidate_all();
+                    compiler_->reset();
+                }
+            }
+            if (block->host_code) {
+                jit_next_check_ = next_check;
+                jit_link_site_ = nullptr;
+                const u64 page = block->ppc & ~0xfffULL;
+                const HostExit r = run_host(*block);
+                if (RVISOR_LIKELY(r == HostExit::Done)) {
+                    if (jit_link_site_ && !check_) {
+                        link_site = jit_link_site_;
+                        link_pc = pc_;
+                        link_page = page;
+                    }
+                    continue;
+                }
+                if (r == HostExit::Trap) {
+                    take_trap();
+                    continue;
+                }
+                // Resume: the interpreter runs the rest of the block.
+                resume_at = block->host_insns;
+            }
+        }
+
+    interpret:
+        const isa::DecodedInsn* first = block->insns.data() + resume_at;
         const isa::DecodedInsn* in = first;
         u64 pc = pc_;
 
@@ -584,7 +642,8 @@ RunResult Hart::run(u64 max_instructions) {
         pc_ = pc;
         instret_ += in - first;
         take_trap();
-    block_done:;
+    block_done:
+        if (RVISOR_UNLIKELY(replay != nullptr)) return RunResult::BudgetExhausted;
 #undef DISPATCH
 #undef NEXT
 #undef END_BLOCK_AT

@@ -106,3 +106,29 @@ bool Clint::write(u64 offset, unsigned size, u64 value) {
 }
 
 }  // namespace rvisor::devices
+
+namespace rvisor::devices {
+
+void Clint::save(mem::StateWriter& w) const {
+    std::lock_guard lock(mu_);
+    w.begin("clint", 1);
+    w.put<u32>(static_cast<u32>(harts_.size()));
+    for (const HartRegs& h : harts_) {
+        w.put<bool>(h.msip);
+        w.put<u64>(h.mtimecmp);
+    }
+}
+
+void Clint::load(mem::StateReader& r) {
+    r.begin("clint", 1);
+    const u32 n = r.get<u32>();
+    std::lock_guard lock(mu_);
+    if (n != harts_.size()) r.mismatch("CLINT hart count", n, harts_.size());
+    for (HartRegs& h : harts_) {
+        h.msip = r.get<bool>();
+        h.mtimecmp = r.get<u64>();
+    }
+    drive_all_locked();
+}
+
+}  // namespace rvisor::devices

@@ -37,6 +37,7 @@
 #include "base/types.hpp"
 #include "devices/timebase.hpp"
 #include "mem/mmio_device.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::devices {
 
@@ -81,6 +82,12 @@ class Clint final : public mem::MmioDevice {
     // Current register values, for the machine (e.g. snapshots, a debugger) and tests.
     bool msip(unsigned hart) const;
     u64 mtimecmp(unsigned hart) const;
+
+    // Snapshots: the register state as one versioned section (mem/state_io.hpp). load()
+    // drives the outputs with the loaded state and throws std::runtime_error on a malformed
+    // or mismatching section. mtime is the machine's Timebase, saved by the machine.
+    void save(mem::StateWriter& w) const;
+    void load(mem::StateReader& r);
 
   private:
     struct HartRegs {

@@ -43,6 +43,18 @@ u64 GoldfishRtc::now_ns() const {
     return now_locked();
 }
 
+void GoldfishRtc::pause() {
+    std::lock_guard lock(mu_);
+    paused_ = true;
+    kick_locked();
+}
+
+void GoldfishRtc::resume() {
+    std::lock_guard lock(mu_);
+    paused_ = false;
+    kick_locked();
+}
+
 void GoldfishRtc::set_irq_line(IrqLine irq) {
     std::lock_guard lock(mu_);
     irq_ = irq;
@@ -151,7 +163,7 @@ void GoldfishRtc::alarm_loop(std::stop_token stop) {
     while (!stop.stop_requested()) {
         const u64 seen = generation_;
         const auto changed = [&] { return generation_ != seen; };
-        if (!alarm_running_) {
+        if (!alarm_running_ || paused_) {
             cv_.wait(lock, stop, changed);
             continue;
         }
@@ -163,6 +175,38 @@ void GoldfishRtc::alarm_loop(std::stop_token stop) {
         const u64 wait_ns = std::min(alarm_ - now, kMaxSleepNs);
         cv_.wait_for(lock, stop, std::chrono::nanoseconds(static_cast<i64>(wait_ns)), changed);
     }
+}
+
+}  // namespace rvisor::devices
+
+namespace rvisor::devices {
+
+void GoldfishRtc::save(mem::StateWriter& w) const {
+    std::lock_guard lock(mu_);
+    w.begin("goldfish-rtc", 1);
+    w.put<u64>(offset_);
+    w.put<u32>(time_high_);
+    w.put<u32>(written_high_);
+    w.put<bool>(high_written_);
+    w.put<u64>(alarm_);
+    w.put<bool>(alarm_running_);
+    w.put<bool>(irq_pending_);
+    w.put<bool>(irq_enabled_);
+}
+
+void GoldfishRtc::load(mem::StateReader& r) {
+    r.begin("goldfish-rtc", 1);
+    std::lock_guard lock(mu_);
+    offset_ = r.get<u64>();
+    time_high_ = r.get<u32>();
+    written_high_ = r.get<u32>();
+    high_written_ = r.get<bool>();
+    alarm_ = r.get<u64>();
+    alarm_running_ = r.get<bool>();
+    irq_pending_ = r.get<bool>();
+    irq_enabled_ = r.get<bool>();
+    update_irq_locked();
+    kick_locked();
 }
 
 }  // namespace rvisor::devices

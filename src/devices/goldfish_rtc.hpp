@@ -49,6 +49,7 @@
 #include "base/types.hpp"
 #include "devices/interrupt_sink.hpp"
 #include "mem/mmio_device.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::devices {
 
@@ -85,6 +86,18 @@ class GoldfishRtc final : public mem::MmioDevice {
     // the machine (e.g. snapshots) and tests.
     u64 now_ns() const;
 
+    // A paused machine: the alarm does not fire (it fires on resume if its time has come).
+    // The clock itself keeps the host's wall-clock time, like a battery-backed RTC.
+    void pause();
+    void resume();
+
+    // Snapshots: the register state as one versioned section (mem/state_io.hpp). load()
+    // drives the outputs with the loaded state and throws std::runtime_error on a malformed
+    // or mismatching section. The time is kept as its offset from the host's wall clock, so a
+    // restored guest's clock shows the host's time (plus whatever the guest set).
+    void save(mem::StateWriter& w) const;
+    void load(mem::StateReader& r);
+
   private:
     static u64 host_ns();
     u64 now_locked() const { return host_ns() + offset_; }
@@ -108,6 +121,7 @@ class GoldfishRtc final : public mem::MmioDevice {
     bool alarm_running_ = false;
     bool irq_pending_ = false;  // the alarm fired and CLEAR_INTERRUPT has not been written
     bool irq_enabled_ = false;
+    bool paused_ = false;
     u64 generation_ = 0;  // bumped by kick_locked(); the alarm thread waits for a change
 
     // Started by the constructor body and joined by the destructor, so it only ever sees

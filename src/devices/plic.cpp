@@ -219,3 +219,49 @@ std::string Plic::describe() const {
 }
 
 }  // namespace rvisor::devices
+
+namespace rvisor::devices {
+
+void Plic::save(mem::StateWriter& w) const {
+    std::lock_guard lock(mu_);
+    w.begin("plic", 1);
+    w.put<u32>(num_sources_);
+    w.put<u32>(num_contexts_);
+    w.put_array<u8>(priority_);
+    w.put_array<u32>(level_);
+    w.put_array<u32>(pending_);
+    w.put_array<u32>(in_flight_);
+    w.put_array<u32>(enables_);
+    w.put_array<u8>(threshold_);
+}
+
+void Plic::load(mem::StateReader& r) {
+    r.begin("plic", 1);
+    const u32 sources = r.get<u32>();
+    const u32 contexts = r.get<u32>();
+    std::lock_guard lock(mu_);
+    if (sources != num_sources_) r.mismatch("PLIC source count", sources, num_sources_);
+    if (contexts != num_contexts_) r.mismatch("PLIC context count", contexts, num_contexts_);
+    r.get_array<u8>(priority_, "PLIC priorities");
+    r.get_array<u32>(level_, "PLIC levels");
+    r.get_array<u32>(pending_, "PLIC pending bits");
+    r.get_array<u32>(in_flight_, "PLIC claimed bits");
+    r.get_array<u32>(enables_, "PLIC enables");
+    r.get_array<u8>(threshold_, "PLIC thresholds");
+    // Guest-supplied values once: keep them within what the registers can hold.
+    for (unsigned w = 0; w < words_; ++w) {
+        level_[w] &= valid_mask(w);
+        pending_[w] &= valid_mask(w);
+        in_flight_[w] &= valid_mask(w);
+        for (unsigned ctx = 0; ctx < num_contexts_; ++ctx) enable_word(ctx, w) &= valid_mask(w);
+    }
+    for (u8& p : priority_) p &= kPriorityMask;
+    priority_[0] = 0;
+    for (u8& t : threshold_) t &= kPriorityMask;
+    for (unsigned ctx = 0; ctx < num_contexts_; ++ctx) {
+        output_[ctx] = best_locked(ctx, threshold_[ctx]) != 0;
+        if (outputs_) outputs_->set_context_irq(ctx, output_[ctx]);
+    }
+}
+
+}  // namespace rvisor::devices

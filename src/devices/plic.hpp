@@ -57,6 +57,7 @@
 #include "base/types.hpp"
 #include "devices/interrupt_sink.hpp"
 #include "mem/mmio_device.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::devices {
 
@@ -126,6 +127,12 @@ class Plic final : public mem::MmioDevice, public InterruptSink {
     bool context_irq(unsigned context) const;
     // One line per context and the source words, for status reports when debugging hangs.
     std::string describe() const;
+
+    // Snapshots: the register state as one versioned section (mem/state_io.hpp). load()
+    // drives the outputs with the loaded state and throws std::runtime_error on a malformed
+    // or mismatching section. Every context's output is driven after a load, changed or not.
+    void save(mem::StateWriter& w) const;
+    void load(mem::StateReader& r);
 
   private:
     static bool test(const std::vector<u32>& bits, unsigned id) {

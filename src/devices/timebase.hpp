@@ -5,7 +5,8 @@
 //
 // One Timebase per machine, shared by reference between the CLINT (which can write it, as
 // ACLINT allows for MTIME) and the harts (which read it for `time` and to decide MTIP). All
-// members are thread-safe: now() is one atomic load plus a clock read, set() one atomic store.
+// members are thread-safe: now() is two atomic loads plus a clock read, set() two atomic stores.
+// pause()/resume() freeze the count while the machine is paused (VirtMachine::pause).
 #pragma once
 
 #include <atomic>
@@ -26,10 +27,34 @@ class Timebase {
     Timebase& operator=(const Timebase&) = delete;
 
     // Current tick count. Wraps modulo 2^64 like a hardware counter (after ~58,000 years).
-    u64 now() const { return host_ticks() + offset_.load(std::memory_order_acquire); }
+    // While paused, the value at the pause.
+    u64 now() const {
+        if (RVISOR_UNLIKELY(paused_.load(std::memory_order_acquire)))
+            return frozen_.load(std::memory_order_relaxed);
+        return host_ticks() + offset_.load(std::memory_order_acquire);
+    }
 
-    // Makes now() return `value` at this instant; the count continues from there.
-    void set(u64 value) { offset_.store(value - host_ticks(), std::memory_order_release); }
+    // Makes now() return `value` at this instant; the count continues from there (or stays
+    // there while paused).
+    void set(u64 value) {
+        frozen_.store(value, std::memory_order_relaxed);
+        offset_.store(value - host_ticks(), std::memory_order_release);
+    }
+
+    // Stops the count (a paused VM: guest time must not jump when it resumes) and restarts it
+    // from the same value. Not reentrant: the machine calls them from one control thread.
+    void pause() {
+        if (paused_.load(std::memory_order_relaxed)) return;
+        frozen_.store(now(), std::memory_order_relaxed);
+        paused_.store(true, std::memory_order_release);
+    }
+    void resume() {
+        if (!paused_.load(std::memory_order_relaxed)) return;
+        offset_.store(frozen_.load(std::memory_order_relaxed) - host_ticks(),
+                      std::memory_order_release);
+        paused_.store(false, std::memory_order_release);
+    }
+    bool paused() const { return paused_.load(std::memory_order_acquire); }
 
     // Conversions between ticks and host durations, e.g. to arm a host timer for a guest
     // deadline. duration() saturates (mtimecmp = all ones means "never").
@@ -51,6 +76,8 @@ class Timebase {
 
     const std::chrono::steady_clock::time_point epoch_;
     std::atomic<u64> offset_{0};  // now() - host_ticks(), modulo 2^64
+    std::atomic<bool> paused_{false};
+    std::atomic<u64> frozen_{0};  // now() while paused
 };
 
 }  // namespace rvisor::devices

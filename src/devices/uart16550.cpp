@@ -309,3 +309,36 @@ bool Uart16550::rx_has_space() const {
 }
 
 }  // namespace rvisor::devices
+
+namespace rvisor::devices {
+
+void Uart16550::save(mem::StateWriter& w) const {
+    std::lock_guard lock(mu_);
+    w.begin("uart16550", 1);
+    w.put_array<u8>(rx_);
+    w.put<u32>(rx_head_);
+    w.put<u32>(rx_count_);
+    w.put<bool>(fifo_enabled_);
+    for (u8 v : {rx_trigger_, ier_, lcr_, mcr_, scr_, dll_, dlm_, msr_delta_}) w.put<u8>(v);
+    w.put<bool>(overrun_);
+    w.put<bool>(thre_pending_);
+    w.put<bool>(timeout_pending_);
+}
+
+void Uart16550::load(mem::StateReader& r) {
+    r.begin("uart16550", 1);
+    std::lock_guard lock(mu_);
+    r.get_array<u8>(rx_, "UART FIFO size");
+    rx_head_ = r.get<u32>();
+    rx_count_ = r.get<u32>();
+    if (rx_head_ >= kFifoSize || rx_count_ > kFifoSize) r.fail("UART FIFO position out of range");
+    fifo_enabled_ = r.get<bool>();
+    for (u8* v : {&rx_trigger_, &ier_, &lcr_, &mcr_, &scr_, &dll_, &dlm_, &msr_delta_})
+        *v = r.get<u8>();
+    overrun_ = r.get<bool>();
+    thre_pending_ = r.get<bool>();
+    timeout_pending_ = r.get<bool>();
+    update_irq();
+}
+
+}  // namespace rvisor::devices

@@ -17,6 +17,7 @@
 #include "base/types.hpp"
 #include "devices/interrupt_sink.hpp"
 #include "mem/mmio_device.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::devices {
 
@@ -59,6 +60,12 @@ class Uart16550 final : public mem::MmioDevice {
     void rx_idle();
     // True when at least one more byte fits without an overrun.
     bool rx_has_space() const;
+
+    // Snapshots: the register state as one versioned section (mem/state_io.hpp). load()
+    // drives the outputs with the loaded state and throws std::runtime_error on a malformed
+    // or mismatching section.
+    void save(mem::StateWriter& w) const;
+    void load(mem::StateReader& r);
 
   private:
     u8 read_reg(unsigned reg);

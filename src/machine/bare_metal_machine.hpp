@@ -28,6 +28,7 @@
 #include "devices/timebase.hpp"
 #include "devices/uart16550.hpp"
 #include "machine/elf_loader.hpp"
+#include "machine/engine.hpp"
 #include "machine/hart_router.hpp"
 #include "mem/bus.hpp"
 #include "mem/guest_ram.hpp"
@@ -41,6 +42,9 @@ struct BareMetalConfig {
     std::optional<u64> max_instructions;               // stop after hart 0 retired this many
     std::optional<std::chrono::milliseconds> timeout;  // wall-clock limit
     std::function<void(u8)> console_out;               // UART output; stdout when empty
+    Engine engine = kDefaultEngine;                    // --engine
+    bool check_jit = false;                            // --check (lock-step, with the JIT)
+    u32 jit_threshold = cpu::Hart::kHotThreshold;      // --jit-threshold
 };
 
 struct ExitStatus {
@@ -85,6 +89,7 @@ class BareMetalMachine {
     std::unique_ptr<devices::Uart16550> uart_;
     devices::Timebase timebase_;
     std::unique_ptr<devices::Clint> clint_;
+    std::vector<std::unique_ptr<cpu::BlockCompiler>> compilers_;  // one per hart (JIT)
     std::vector<std::unique_ptr<cpu::Hart>> harts_;
     std::unique_ptr<HartRouter> router_;
     std::optional<u64> tohost_;

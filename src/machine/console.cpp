@@ -121,6 +121,8 @@ void Console::handle_byte(u8 c) {
             on_command_(ConsoleCommand::Quit);
         else if (c == 'c' || c == 'C')
             on_command_(ConsoleCommand::Status);
+        else if (c == 's' || c == 'S')
+            on_command_(ConsoleCommand::Snapshot);
         else if (c == kEscape)
             pending_.push_back(kEscape);
         return;

@@ -15,7 +15,7 @@
 
 namespace rvisor::machine {
 
-enum class ConsoleCommand { Quit, Status };
+enum class ConsoleCommand { Quit, Status, Snapshot };
 
 class Console {
   public:
@@ -31,7 +31,8 @@ class Console {
     void message(const std::string& line);
 
     // Starts feeding input into `uart`; `on_command` runs on the input thread for Ctrl-A X
-    // (quit) and Ctrl-A C (status). Ctrl-A Ctrl-A sends one Ctrl-A to the guest.
+    // (quit), Ctrl-A C (status) and Ctrl-A S (snapshot). Ctrl-A Ctrl-A sends one Ctrl-A to
+    // the guest.
     void start_input(devices::Uart16550& uart, std::function<void(ConsoleCommand)> on_command);
     void stop_input();
 

@@ -6,8 +6,10 @@
 #include <stdexcept>
 
 #include "machine/boot_loader.hpp"
+#include "machine/engine.hpp"
 #include "machine/net_backend_factory.hpp"
 #include "machine/nic_config.hpp"
+#include "machine/snapshot.hpp"
 #include "mem/address_map.hpp"
 
 namespace rvisor::machine {
@@ -46,6 +48,13 @@ int VmExit::exit_code() const {
 VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     using mem::Region;
     const auto& map = [](Region r) -> const mem::RegionInfo& { return mem::region(r); };
+    // Restore: the board's shape (cpus, memory, disks, NICs) comes from the snapshot, and its
+    // state replaces the boot below (virt_machine_snapshot.cpp).
+    std::optional<SnapshotFile> snapshot;
+    if (config_.restore_from) {
+        snapshot = SnapshotFile::open(*config_.restore_from);
+        apply_snapshot_config(snapshot->config(), config_);
+    }
     // Firmware (2 MiB), a kernel and its per-CPU areas need room: refuse configurations that
     // cannot boot rather than letting the guest fail obscurely.
     const u64 min_memory = (32ULL << 20) + config_.cpus * (2ULL << 20);
@@ -53,7 +62,8 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
         throw BootError("memory: " + std::to_string(config_.memory >> 20) + " MiB is too small for " +
                         std::to_string(config_.cpus) + " vCPU(s); at least " +
                         std::to_string(min_memory >> 20) + " MiB is needed");
-    ram_ = std::make_unique<mem::GuestRam>(map(Region::Dram).base, config_.memory);
+    ram_ = snapshot ? snapshot->map_ram(map(Region::Dram).base)
+                    : std::make_unique<mem::GuestRam>(map(Region::Dram).base, config_.memory);
     bus_ = std::make_unique<mem::Bus>(*ram_);
 
     // Harts first: the interrupt controllers drive them from construction on.
@@ -61,6 +71,8 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     for (unsigned i = 0; i < config_.cpus; ++i) {
         harts_.push_back(std::make_unique<cpu::Hart>(*bus_, i));
         harts_.back()->set_time_source([this] { return timebase_.now(); });
+        if (auto c = attach_engine(*harts_.back(), config_.engine, config_.check_jit))
+            compilers_.push_back(std::move(c));
         hart_ptrs.push_back(harts_.back().get());
     }
     router_ = std::make_unique<HartRouter>(hart_ptrs);
@@ -115,6 +127,10 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
         bus_->map(virtio.base + slot * virtio.size, virtio.size, *virtio_slots_.back());
     }
 
+    if (snapshot) {
+        restore_state(*snapshot);
+        return;
+    }
     if (config_.kernel.empty()) throw BootError("no kernel given (--kernel)");
     BootLoader boot(config_.firmware, config_.kernel, config_.initrd, *ram_);
     const BootLayout& layout = boot.layout();
@@ -190,6 +206,7 @@ void VirtMachine::finish(VmExit exit) {
     }
     stopping_ = true;
     for (auto& h : harts_) h->request_stop();
+    wake_parked_harts();
     exit_cv_.notify_all();
 }
 
@@ -231,14 +248,14 @@ VmExit VirtMachine::run() {
     console_->start_input(*uart_, [this](ConsoleCommand c) {
         if (c == ConsoleCommand::Quit)
             finish({VmExit::Kind::Quit, 0});
+        else if (c == ConsoleCommand::Snapshot)
+            snapshot_from_console();
         else
             print_status();
     });
     std::vector<std::thread> threads;
     for (auto& h : harts_) {
-        threads.emplace_back([this, hart = h.get()] {
-            while (!stopping_) hart->run(1ULL << 24);
-        });
+        threads.emplace_back([this, hart = h.get()] { hart_loop(*hart); });
     }
     {
         std::unique_lock lock(exit_mutex_);

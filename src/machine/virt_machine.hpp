@@ -45,6 +45,8 @@ struct VmExit {
     int exit_code() const;
 };
 
+class SnapshotFile;  // machine/snapshot.hpp
+
 class VirtMachine {
   public:
     // Builds the board and loads the boot images. Throws BootError/ElfError/runtime_error
@@ -54,15 +56,48 @@ class VirtMachine {
 
     // The device tree for this configuration (what --dump-dtb writes).
     const std::vector<u8>& device_tree() const { return dtb_; }
+    // The configuration in effect (after a restore: the snapshot's cpus, memory, devices).
+    const VmConfig& config() const { return config_; }
 
     // Runs the harts until the guest powers off, reboots, panics, or the user quits.
     VmExit run();
+    // Ends run() as if the user quit from the console (VmExit::Kind::Quit); from any thread.
+    void stop() { finish({VmExit::Kind::Quit, 0}); }
+    // Instructions retired by all harts (for the API's statistics): a monitoring read of
+    // counters the vCPU threads keep updating, exact while the machine is paused.
+    u64 instructions_retired() const {
+        u64 n = 0;
+        for (const auto& h : harts_) n += h->instret();
+        return n;
+    }
+
+    // ---- pause, resume and snapshots (virt_machine_snapshot.cpp) ----
+    // Stops every hart at an instruction boundary (parked, no CPU use), lets the virtio
+    // devices finish their requests in hand and go idle, and stops guest time. Returns when
+    // the machine is quiescent. Idempotent; from any thread but a vCPU's, with or without
+    // run() going (harts started later park at once).
+    void pause();
+    // Restarts what pause() stopped; guest time continues from where it stopped. Idempotent.
+    void resume();
+    bool paused() const { return paused_.load(std::memory_order_acquire); }
+    // Writes the whole machine (config, harts, devices, RAM) to `file` (machine/snapshot.hpp);
+    // requires paused() (std::logic_error otherwise). Throws std::runtime_error naming the
+    // file when it cannot be written; the file is then left as it was.
+    void save_snapshot(const std::filesystem::path& file);
 
   private:
     void on_power(devices::PowerRequest request);
     void on_console_output(u8 c);
     void finish(VmExit exit);
     void print_status();
+    // A hart's host thread: runs it, parks it while a pause is requested.
+    void hart_loop(cpu::Hart& hart);
+    // Wakes parked harts so they see stopping_.
+    void wake_parked_harts();
+    // Ctrl-A S: pause, save to config_.snapshot_path, resume; reports on the console.
+    void snapshot_from_console();
+    // Restore (VmConfig::restore_from): the board's state from the snapshot file.
+    void restore_state(const SnapshotFile& snapshot);
 
     VmConfig config_;
     std::unique_ptr<mem::GuestRam> ram_;
@@ -85,6 +120,7 @@ class VirtMachine {
     };
     std::vector<Nic> nics_;
     std::vector<std::unique_ptr<devices::virtio::VirtioMmioTransport>> virtio_transports_;
+    std::vector<std::unique_ptr<cpu::BlockCompiler>> compilers_;  // per hart, with --engine jit
     std::vector<std::unique_ptr<cpu::Hart>> harts_;
     std::unique_ptr<HartRouter> router_;
     std::vector<u8> dtb_;
@@ -96,6 +132,15 @@ class VirtMachine {
     std::atomic<bool> panic_seen_{false};
     std::string console_line_;  // current output line, for panic detection
     std::chrono::steady_clock::time_point started_;
+
+    // Pause state. Lock order: pause_mutex_ (one control operation at a time), park_mutex_.
+    std::mutex pause_mutex_;
+    std::mutex park_mutex_;
+    std::condition_variable park_cv_;
+    bool pause_requested_ = false;  // guarded by park_mutex_, as are the two counts
+    unsigned harts_running_ = 0;    // hart threads inside hart_loop()
+    unsigned harts_parked_ = 0;
+    std::atomic<bool> paused_{false};
 };
 
 }  // namespace rvisor::machine

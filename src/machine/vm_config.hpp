@@ -20,6 +20,15 @@ inline constexpr unsigned kMaxCpus = 64;
 inline constexpr const char* kDefaultFirmware =
     "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
 
+// How harts execute guest code (`--engine`): the interpreter (the reference engine), or the
+// x86-64 JIT for hot blocks with the interpreter as fallback (default on x86-64 hosts).
+enum class Engine : u8 { Interpreter, Jit };
+#if defined(__x86_64__)
+inline constexpr Engine kDefaultEngine = Engine::Jit;
+#else
+inline constexpr Engine kDefaultEngine = Engine::Interpreter;
+#endif
+
 struct ConsoleConfig {
     enum class Kind { Stdio, File, Socket };
     Kind kind = Kind::Stdio;
@@ -56,6 +65,14 @@ struct VmConfig {
     std::vector<NicConfig> nics;    // in the slots after the disks: eth0, eth1, ...
     std::optional<std::filesystem::path> dump_dtb;     // write the device tree here and exit
     std::optional<std::chrono::milliseconds> timeout;  // stop the VM after this long
+    Engine engine = kDefaultEngine;
+    bool check_jit = false;  // lock-step check of compiled code (--engine jit --check)
+    // Restore: build the board from this snapshot (VirtMachine::save_snapshot) and resume it
+    // instead of booting. cpus and memory come from the snapshot; disks and nics too, unless
+    // given here (then they must match the snapshot's in number and kind).
+    std::optional<std::filesystem::path> restore_from;
+    // Where Ctrl-A S in the console writes a snapshot (`--snapshot-path`); none: refused.
+    std::optional<std::filesystem::path> snapshot_path;
 };
 
 }  // namespace rvisor::machine

@@ -24,6 +24,35 @@ GuestRam::GuestRam(u64 base, u64 size) : base_(base) {
     flags_ = std::make_unique<std::atomic<u8>[]>(size_ >> kPageShift);
 }
 
+GuestRam::GuestRam(u64 base, u64 size, const FileImage& image) : base_(base) {
+    if (size == 0 || size % kPageSize != 0 || image.offset % kPageSize != 0)
+        throw std::runtime_error("guest RAM image: size and offset must be whole pages");
+    if (size > ~0ULL - base) throw std::runtime_error("guest RAM does not fit the address space");
+    size_ = size;
+    // MAP_NORESERVE: no commit charge for the whole size up front; copies are made (and
+    // charged) page by page as the guest writes.
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, image.fd,
+                   static_cast<off_t>(image.offset));
+    if (p == MAP_FAILED) {
+        throw std::runtime_error("cannot map " + std::to_string(size_ >> 20) +
+                                 " MiB of guest RAM from its image: " + std::strerror(errno));
+    }
+    data_ = static_cast<u8*>(p);
+    for (const auto& [offset, len] : image.zero_ranges) {
+        if (offset % kPageSize || len % kPageSize || len > size_ || offset > size_ - len) {
+            munmap(data_, size_);
+            throw std::runtime_error("guest RAM image: zero range outside RAM");
+        }
+        if (mmap(data_ + offset, len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+            const int err = errno;
+            munmap(data_, size_);
+            throw std::runtime_error(std::string("cannot map guest RAM: ") + std::strerror(err));
+        }
+    }
+    flags_ = std::make_unique<std::atomic<u8>[]>(size_ >> kPageShift);
+}
+
 GuestRam::~GuestRam() {
     if (data_) munmap(data_, size_);
 }

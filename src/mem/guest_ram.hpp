@@ -5,6 +5,8 @@
 #include <atomic>
 #include <memory>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "base/types.hpp"
 #include "mem/code_event_log.hpp"
@@ -26,6 +28,20 @@ class GuestRam {
     // Maps `size` bytes (rounded up to a page) of guest-physical RAM starting at `base`.
     // Throws std::runtime_error when the host refuses the mapping.
     GuestRam(u64 base, u64 size);
+
+    // RAM whose initial contents are a page-aligned image in a file (a snapshot): `size` bytes
+    // at `offset` of `fd` are mapped copy-on-write (MAP_PRIVATE), so creating it costs the same
+    // for any size, reads share the file's page cache with other VMs mapped from it, and
+    // writes stay private. `zero_ranges` (byte offset, length; page-aligned, within RAM) are
+    // known to be all zero and get anonymous memory instead. The caller has checked that the
+    // file holds offset + size bytes (pages beyond its end would fault with SIGBUS) and keeps
+    // the file unmodified while the RAM lives; fd may be closed after construction.
+    struct FileImage {
+        int fd = -1;
+        u64 offset = 0;
+        std::vector<std::pair<u64, u64>> zero_ranges;
+    };
+    GuestRam(u64 base, u64 size, const FileImage& image);
     ~GuestRam();
     GuestRam(const GuestRam&) = delete;
     GuestRam& operator=(const GuestRam&) = delete;

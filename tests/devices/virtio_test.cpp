@@ -555,3 +555,94 @@ TEST_F(VirtioBlkTest, NarrowRegisterAccessesReadZero) {
 
 }  // namespace
 }  // namespace rvisor::devices::virtio
+
+namespace rvisor::devices::virtio {
+namespace {
+
+// Pause: a kick while paused is not served until resume().
+TEST_F(VirtioBlkTest, PausedDeviceServesNothingUntilResumed) {
+    start();
+    EXPECT_EQ(request(kBlkTOut, 1, 512, false), kBlkSOk);
+    transport->pause();
+    transport->pause();  // idempotent
+    poke<u8>(kStatusByte, 0xee);
+    poke<u16>(kAvail + 4 + 2 * (avail_idx % qsize), 0);
+    ++avail_idx;
+    std::atomic_ref<u16>(*reinterpret_cast<u16*>(ram.host(kAvail + 2)))
+        .store(avail_idx, std::memory_order_release);
+    wr(reg::kQueueNotify, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(peek<u16>(kUsed + 2), 1u);
+    EXPECT_EQ(peek<u8>(kStatusByte), 0xee);
+    transport->resume();
+    ASSERT_TRUE(wait_used());
+    EXPECT_EQ(peek<u8>(kStatusByte), kBlkSOk);
+}
+
+// Snapshot: the transport's registers and ring positions survive a save into a new device
+// on the same RAM, and the restored device serves the next request at the next used index.
+TEST_F(VirtioBlkTest, SaveLoadRoundTripsTransportAndQueuePositions) {
+    start(kFeatureVersion1 | kFeatureEventIdx, 16);
+    EXPECT_EQ(request(kBlkTOut, 3, 512, false), kBlkSOk);
+    EXPECT_EQ(request(kBlkTOut, 4, 512, false), kBlkSOk);
+    transport->pause();
+    mem::StateWriter w;
+    transport->save(w);
+    const u32 isr = rd(reg::kInterruptStatus);
+    make_device(false);  // a fresh device and transport on the same RAM and image
+    EXPECT_EQ(rd(reg::kStatus), 0u);
+    mem::StateReader r(w.bytes());
+    transport->load(r);
+    EXPECT_EQ(r.remaining(), 0u);
+    EXPECT_EQ(rd(reg::kStatus),
+              kStatusAcknowledge | kStatusDriver | kStatusFeaturesOk | kStatusDriverOk);
+    EXPECT_EQ(rd(reg::kInterruptStatus), isr);
+    EXPECT_EQ(sink.level.load(), isr != 0);
+    wr(reg::kQueueSel, 0);
+    EXPECT_EQ(rd(reg::kQueueReady), 1u);
+    // The next request lands at used index 2.
+    std::memset(ram.host(kData), 0x5a, 512);
+    EXPECT_EQ(request(kBlkTOut, 5, 512, false), kBlkSOk);
+    EXPECT_EQ(peek<u16>(kUsed + 2), 3u);
+    EXPECT_EQ(disk_bytes(5 * 512, 512), std::vector<u8>(512, 0x5a));
+}
+
+TEST_F(VirtioBlkTest, LoadRefusesAnotherDeviceType) {
+    start();
+    mem::StateWriter w;
+    transport->save(w);
+    std::vector<u8> bytes = w.take();
+    // The device id follows the section header ("virtio-mmio": u32 length, 11 bytes, u32).
+    bytes[4 + 11 + 4] = 1;  // virtio-net
+    make_device(false);
+    mem::StateReader r(bytes, "test");
+    EXPECT_THROW(transport->load(r), std::runtime_error);
+}
+
+TEST_F(VirtioBlkTest, LoadRefusesRingsOutsideRam) {
+    start();
+    mem::StateWriter w;
+    transport->save(w);
+    // Move the avail ring past the end of RAM in a copy of the state.
+    make_device(false);
+    setup_queue(16, kDesc, kRamBase + kRamSize - 2, kUsed);  // refused: not in RAM
+    EXPECT_TRUE(needs_reset());
+    std::vector<u8> bytes = w.take();
+    // Find the virtqueue's avail address (kAvail, little-endian) and replace it.
+    const u64 bad = kRamBase + kRamSize;
+    bool replaced = false;
+    for (std::size_t i = 0; i + 8 <= bytes.size() && !replaced; ++i) {
+        u64 v;
+        std::memcpy(&v, bytes.data() + i, 8);
+        if (v == kAvail) {
+            std::memcpy(bytes.data() + i, &bad, 8);
+            replaced = true;
+        }
+    }
+    ASSERT_TRUE(replaced);
+    mem::StateReader r(bytes, "test");
+    EXPECT_THROW(transport->load(r), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace rvisor::devices::virtio

@@ -85,15 +85,27 @@ function(rvisor_guest_program name)
     add_dependencies(isa_programs isa_program_${name})
 
     if(NOT ARG_NO_TEST AND TARGET rvisor)
-        add_test(NAME isa.${name}
-            COMMAND $<TARGET_FILE:rvisor> exec --timeout ${RVISOR_GUEST_TIMEOUT} ${elf})
+        # Every program runs under both engines: isa.<name> in the interpreter, isa.jit.<name>
+        # with the JIT, and isa.jit_check.<name> with the JIT in lock-step check mode (each
+        # compiled block replayed in the interpreter and compared).
         math(EXPR ctest_timeout "${RVISOR_GUEST_TIMEOUT} + 10")
-        set_tests_properties(isa.${name} PROPERTIES TIMEOUT ${ctest_timeout} LABELS isa)
-        if(ARG_PASS_REGEX)
-            # PASS_REGULAR_EXPRESSION replaces the exit-status check: it is the output that
-            # must show the program ran to the end.
-            set_tests_properties(isa.${name} PROPERTIES PASS_REGULAR_EXPRESSION "${ARG_PASS_REGEX}")
-        endif()
+        # The JIT variants compile every block on its first run (--jit-threshold 1), so the
+        # compiled code runs each instruction the program checks, not just its hot loops.
+        foreach(variant "isa.${name}|interp" "isa.jit.${name}|jit;--jit-threshold;1"
+                        "isa.jit_check.${name}|jit;--jit-threshold;1;--check")
+            string(REPLACE "|" ";" parts "${variant}")
+            list(POP_FRONT parts test_name)
+            add_test(NAME ${test_name}
+                COMMAND $<TARGET_FILE:rvisor> exec --timeout ${RVISOR_GUEST_TIMEOUT}
+                        --engine ${parts} ${elf})
+            set_tests_properties(${test_name} PROPERTIES TIMEOUT ${ctest_timeout} LABELS isa)
+            if(ARG_PASS_REGEX)
+                # PASS_REGULAR_EXPRESSION replaces the exit-status check: it is the output
+                # that must show the program ran to the end.
+                set_tests_properties(${test_name} PROPERTIES
+                    PASS_REGULAR_EXPRESSION "${ARG_PASS_REGEX}")
+            endif()
+        endforeach()
     endif()
 endfunction()
 

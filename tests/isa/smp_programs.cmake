@@ -29,10 +29,15 @@ function(rvisor_smp_program name)
     set(cmd $<TARGET_FILE:rvisor> exec --cpus ${RVISOR_SMP_HARTS}
         --timeout ${RVISOR_SMP_TIMEOUT} ${ARG_ARGS} ${elf})
     math(EXPR ctest_timeout "${RVISOR_SMP_TIMEOUT} + 10")
-    add_test(NAME isa.${name} COMMAND ${cmd})
+    add_test(NAME isa.${name} COMMAND ${cmd} --engine interp)
     # RUN_SERIAL: the harts spin on shared words and never yield the host CPU, so with other
     # busy tests on the same cores every hand-over between harts costs a scheduler slice.
     set_tests_properties(isa.${name} PROPERTIES
+        TIMEOUT ${ctest_timeout} LABELS "isa;smp" RUN_SERIAL TRUE)
+    # The same under the JIT (no --check: other harts change memory between the compiled
+    # run and the interpreter's replay of a block, so lock-step needs a single hart).
+    add_test(NAME isa.jit.${name} COMMAND ${cmd} --engine jit --jit-threshold 1)
+    set_tests_properties(isa.jit.${name} PROPERTIES
         TIMEOUT ${ctest_timeout} LABELS "isa;smp" RUN_SERIAL TRUE)
     if(ARG_REPEAT)
         add_test(NAME isa.${name}_repeat

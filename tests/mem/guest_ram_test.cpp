@@ -1,5 +1,10 @@
 #include "mem/guest_ram.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 namespace rvisor::mem {
@@ -39,6 +44,67 @@ TEST(GuestRam, PageFlagsSetAndClearIndependently) {
     ram.clear_page_flags(0x8000'1000, kPageHasCode);
     EXPECT_EQ(ram.page_flags(0x8000'1000), kPageWatched);
     EXPECT_EQ(ram.page_flags(0x8000'0000), 0);
+}
+
+}  // namespace
+}  // namespace rvisor::mem
+
+// RAM mapped copy-on-write from a file image (snapshot restore).
+namespace rvisor::mem {
+namespace {
+
+TEST(GuestRamImageTest, MapsTheFileCopyOnWriteWithZeroRangesAnonymous) {
+    const auto path =
+        std::filesystem::temp_directory_path() / ("rvisor-ram-image-" + std::to_string(::getpid()));
+    constexpr u64 kOffset = 2 * kPageSize;
+    constexpr u64 kSize = 64 * kPageSize;
+    {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+        ASSERT_GE(fd, 0);
+        const u8 page0 = 0x11, page40 = 0x22;
+        ASSERT_EQ(::pwrite(fd, &page0, 1, kOffset), 1);
+        ASSERT_EQ(::pwrite(fd, &page40, 1, kOffset + 40 * kPageSize + 7), 1);
+        ASSERT_EQ(::ftruncate(fd, kOffset + kSize), 0);
+        ::close(fd);
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    GuestRam::FileImage image{fd, kOffset, {{kPageSize, 39 * kPageSize}}};
+    {
+        GuestRam a(0x8000'0000, kSize, image);
+        GuestRam b(0x8000'0000, kSize, image);
+        ::close(fd);  // the mappings keep the file
+        EXPECT_EQ(a.size(), kSize);
+        EXPECT_EQ(*a.host(0x8000'0000), 0x11);
+        EXPECT_EQ(*a.host(0x8000'0000 + 40 * kPageSize + 7), 0x22);
+        EXPECT_EQ(*a.host(0x8000'0000 + 10 * kPageSize), 0);
+        // Writes are private to each RAM and never reach the file.
+        *a.host(0x8000'0000) = 0x33;
+        *a.host(0x8000'0000 + 10 * kPageSize) = 0x44;
+        EXPECT_EQ(*b.host(0x8000'0000), 0x11);
+        EXPECT_EQ(*b.host(0x8000'0000 + 10 * kPageSize), 0);
+        EXPECT_EQ(a.page_flags(0x8000'0000), 0);
+    }
+    const int check = ::open(path.c_str(), O_RDONLY);
+    u8 byte = 0;
+    ASSERT_EQ(::pread(check, &byte, 1, kOffset), 1);
+    EXPECT_EQ(byte, 0x11);
+    ::close(check);
+    std::filesystem::remove(path);
+}
+
+TEST(GuestRamImageTest, RejectsUnalignedImagesAndZeroRangesOutsideRam) {
+    GuestRam::FileImage image{-1, 100, {}};
+    EXPECT_THROW(GuestRam(0x8000'0000, kPageSize, image), std::runtime_error);
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("rvisor-ram-image2-" + std::to_string(::getpid()));
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, 4 * kPageSize), 0);
+    GuestRam::FileImage bad{fd, 0, {{2 * kPageSize, 4 * kPageSize}}};
+    EXPECT_THROW(GuestRam(0x8000'0000, 4 * kPageSize, bad), std::runtime_error);
+    ::close(fd);
+    std::filesystem::remove(path);
 }
 
 }  // namespace

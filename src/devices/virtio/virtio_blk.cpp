@@ -97,7 +97,7 @@ void VirtioBlk::activate(VirtioHost& host, u64) {
     host_ = &host;
     active_ = true;
     kicked_ = true;  // serve whatever the driver queued before DRIVER_OK
-    stop_batch_ = false;
+    stop_batch_ = paused_;
     wake_.notify_all();
 }
 
@@ -118,10 +118,28 @@ void VirtioBlk::reset() {
     host_ = nullptr;
 }
 
+void VirtioBlk::pause() {
+    std::unique_lock lock(mu_);
+    paused_ = true;
+    stop_batch_ = true;
+    idle_.wait(lock, [this] { return !busy_; });
+}
+
+void VirtioBlk::resume() {
+    std::lock_guard lock(mu_);
+    if (!paused_) return;
+    paused_ = false;
+    stop_batch_ = false;
+    // A batch cut short by pause() may have left chains in the ring, and kicks during the
+    // pause were only recorded: look at the ring again.
+    kicked_ = true;
+    wake_.notify_all();
+}
+
 void VirtioBlk::io_thread(std::stop_token stop) {
     std::unique_lock lock(mu_);
     for (;;) {
-        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_; })) return;
+        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_ && !paused_; })) return;
         kicked_ = false;
         busy_ = true;
         VirtioHost* host = host_;

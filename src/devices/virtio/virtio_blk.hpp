@@ -71,6 +71,8 @@ class VirtioBlk final : public VirtioDevice {
     void activate(VirtioHost& host, u64 features) override;
     void queue_notify(unsigned q) override;
     void reset() override;
+    void pause() override;
+    void resume() override;
 
     storage::BlockBackend& backend() { return *backend_; }
 
@@ -93,7 +95,8 @@ class VirtioBlk final : public VirtioDevice {
     bool active_ = false;
     bool kicked_ = false;
     bool busy_ = false;
-    std::atomic<bool> stop_batch_{false};  // reset() wants the I/O thread to stop soon
+    bool paused_ = false;                  // pause(): the I/O thread stays idle
+    std::atomic<bool> stop_batch_{false};  // reset() or pause() wants the I/O thread to stop soon
 
     // I/O thread only: the chain in hand and its data buffers.
     Chain chain_;

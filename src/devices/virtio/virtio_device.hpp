@@ -7,6 +7,7 @@
 #include <span>
 
 #include "base/types.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::devices::virtio {
 
@@ -57,6 +58,19 @@ class VirtioDevice {
     // Back to the initial state. On return the device no longer touches guest memory or the
     // host it was activated with, so the transport may clear the queues.
     virtual void reset() = 0;
+
+    // The machine is pausing: finish the request in hand, then touch neither guest memory nor
+    // the queues (and raise no interrupt) until resume(). Kicks and frames arriving meanwhile
+    // are deferred or dropped as the device sees fit; resume() picks up whatever the rings
+    // hold. Both are idempotent and called from a control thread, never a vCPU.
+    virtual void pause() {}
+    virtual void resume() {}
+
+    // Snapshots: device-specific state beyond the transport's (which saves the queues and
+    // activates the device again on load, before the device's load() runs). A device whose
+    // state is all in its configuration and the rings needs nothing here.
+    virtual void save(mem::StateWriter& w) const { (void)w; }
+    virtual void load(mem::StateReader& r) { (void)r; }
 };
 
 }  // namespace rvisor::devices::virtio

@@ -226,3 +226,61 @@ void VirtioMmioTransport::needs_reset() {
 }
 
 }  // namespace rvisor::devices::virtio
+
+namespace rvisor::devices::virtio {
+
+void VirtioMmioTransport::save(mem::StateWriter& w) {
+    std::lock_guard lock(mu_);
+    w.begin("virtio-mmio", 1);
+    w.put<u32>(device_.device_id());
+    w.put<u32>(status_);
+    w.put<u32>(device_features_sel_);
+    w.put<u32>(driver_features_sel_);
+    w.put<u64>(driver_features_);
+    w.put<u32>(queue_sel_);
+    w.put<bool>(needs_reset_);
+    {
+        std::lock_guard irq_lock(irq_mu_);
+        w.put<u32>(isr_);
+    }
+    w.put<u32>(static_cast<u32>(queues_.size()));
+    for (unsigned q = 0; q < queues_.size(); ++q) {
+        w.put<u8>(queue_ready_[q]);
+        queues_[q]->save(w);
+    }
+    device_.save(w);
+}
+
+void VirtioMmioTransport::load(mem::StateReader& r) {
+    r.begin("virtio-mmio", 1);
+    const u32 id = r.get<u32>();
+    if (id != device_.device_id()) r.mismatch("virtio device id", id, device_.device_id());
+    std::lock_guard lock(mu_);
+    reset_locked();
+    status_ = r.get<u32>() & ~kStatusNeedsReset;
+    device_features_sel_ = r.get<u32>();
+    driver_features_sel_ = r.get<u32>();
+    driver_features_ = r.get<u64>();
+    queue_sel_ = r.get<u32>();
+    needs_reset_ = r.get<bool>();
+    const u32 isr = r.get<u32>() & (kIsrUsedBuffer | kIsrConfigChange);
+    const u32 n = r.get<u32>();
+    if (n != queues_.size()) r.mismatch("virtio queue count", n, queues_.size());
+    for (unsigned q = 0; q < queues_.size(); ++q) {
+        queue_ready_[q] = r.get<u8>() ? 1 : 0;
+        queues_[q]->load(r, device_.queue_max_size(q));
+        if (queue_ready_[q] != queues_[q]->enabled())
+            r.fail("virtio queue " + std::to_string(q) + ": ready flag and ring state disagree");
+    }
+    {
+        std::lock_guard irq_lock(irq_mu_);
+        isr_ = isr;
+        irq_.set(isr_ != 0);
+    }
+    if ((status_ & kStatusDriverOk) && !(status_ & kStatusFeaturesOk))
+        r.fail("virtio status has DRIVER_OK without FEATURES_OK");
+    if (status_ & kStatusDriverOk) device_.activate(*this, driver_features_);
+    device_.load(r);
+}
+
+}  // namespace rvisor::devices::virtio

@@ -67,6 +67,17 @@ class VirtioMmioTransport final : public mem::MmioDevice, private VirtioHost {
 
     u64 offered_features() const { return offered_; }
 
+    // Quiesces the device for a paused machine (VirtioDevice::pause) and restarts it.
+    void pause() { device_.pause(); }
+    void resume() { device_.resume(); }
+
+    // Snapshots: registers, negotiated features, queues (Virtqueue::save) and the device's own
+    // section. load() re-activates a device that was running (DRIVER_OK), so it serves what
+    // the rings hold, and drives the interrupt line. Call while the device is idle (paused or
+    // never activated). Throws std::runtime_error on a malformed or mismatching section.
+    void save(mem::StateWriter& w);
+    void load(mem::StateReader& r);
+
   private:
     // VirtioHost, for the device.
     Virtqueue* queue(unsigned q) override;

@@ -33,7 +33,7 @@ void VirtioNet::activate(VirtioHost& host, u64) {
     active_ = true;
     rx_broken_ = false;
     kicked_ = true;  // send whatever the driver queued before DRIVER_OK
-    stop_batch_ = false;
+    stop_batch_ = paused_;
     wake_.notify_all();
 }
 
@@ -55,9 +55,27 @@ void VirtioNet::reset() {
     host_ = nullptr;
 }
 
+void VirtioNet::pause() {
+    std::unique_lock lock(mu_);
+    paused_ = true;  // deliver() holds mu_ while it writes guest RAM: none is under way now
+    stop_batch_ = true;
+    idle_.wait(lock, [this] { return !busy_; });
+}
+
+void VirtioNet::resume() {
+    std::lock_guard lock(mu_);
+    if (!paused_) return;
+    paused_ = false;
+    stop_batch_ = false;
+    kicked_ = true;  // tx chains queued during the pause (or left by a cut batch)
+    wake_.notify_all();
+}
+
 void VirtioNet::deliver(std::span<const u8> frame) {
     std::lock_guard lock(mu_);
-    if (!active_ || rx_broken_) {
+    // A paused VM's RAM must not change (it may be being snapshotted): the frame is lost, as
+    // on a wire to a stopped machine.
+    if (!active_ || rx_broken_ || paused_) {
         ++rx_dropped_;
         return;
     }
@@ -114,7 +132,7 @@ void VirtioNet::deliver(std::span<const u8> frame) {
 void VirtioNet::io_thread(std::stop_token stop) {
     std::unique_lock lock(mu_);
     for (;;) {
-        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_; })) return;
+        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_ && !paused_; })) return;
         kicked_ = false;
         busy_ = true;
         VirtioHost* host = host_;

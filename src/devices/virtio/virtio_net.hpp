@@ -69,6 +69,8 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     void activate(VirtioHost& host, u64 features) override;
     void queue_notify(unsigned q) override;
     void reset() override;
+    void pause() override;
+    void resume() override;
 
     net::SwitchPortId port() const { return port_; }
     // Frames dropped on RX for want of a posted buffer (diagnostics, tests).
@@ -94,6 +96,7 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     bool kicked_ = false;
     bool busy_ = false;
     bool rx_broken_ = false;
+    bool paused_ = false;  // pause(): no tx processing, received frames dropped
     Chain rx_chain_;
     std::atomic<bool> stop_batch_{false};
     std::atomic<u64> rx_dropped_{0};

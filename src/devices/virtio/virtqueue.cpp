@@ -199,3 +199,47 @@ bool Virtqueue::arm_notification() {
 }
 
 }  // namespace rvisor::devices::virtio
+
+namespace rvisor::devices::virtio {
+
+void Virtqueue::save(mem::StateWriter& w) const {
+    w.begin("virtqueue", 1);
+    w.put<u16>(size);
+    w.put<u64>(desc_addr);
+    w.put<u64>(avail_addr);
+    w.put<u64>(used_addr);
+    w.put<bool>(enabled_);
+    w.put<bool>(broken_);
+    w.put<bool>(event_idx_);
+    w.put<bool>(indirect_);
+    w.put<u16>(last_avail_);
+    w.put<u16>(used_idx_);
+    w.put<u16>(signalled_);
+}
+
+void Virtqueue::load(mem::StateReader& r, u16 max_size) {
+    r.begin("virtqueue", 1);
+    reset();
+    size = r.get<u16>();
+    desc_addr = r.get<u64>();
+    avail_addr = r.get<u64>();
+    used_addr = r.get<u64>();
+    const bool enabled = r.get<bool>();
+    const bool broken = r.get<bool>();
+    const bool event_idx = r.get<bool>();
+    const bool indirect = r.get<bool>();
+    const u16 last_avail = r.get<u16>();
+    const u16 used_idx = r.get<u16>();
+    const u16 signalled = r.get<u16>();
+    if (!enabled) return;
+    if (!enable(max_size, event_idx, indirect))
+        r.fail("virtqueue of size " + std::to_string(size) + " with rings at " +
+               std::to_string(desc_addr) + "/" + std::to_string(avail_addr) + "/" +
+               std::to_string(used_addr) + " is not valid in this machine's RAM");
+    broken_ = broken;
+    last_avail_ = last_avail;
+    used_idx_ = used_idx;
+    signalled_ = signalled;
+}
+
+}  // namespace rvisor::devices::virtio

@@ -19,6 +19,7 @@
 
 #include "base/types.hpp"
 #include "mem/guest_ram.hpp"
+#include "mem/state_io.hpp"
 
 namespace rvisor::devices::virtio {
 
@@ -87,6 +88,12 @@ class Virtqueue {
     // what we consumed (avail_event), then checks for buffers that raced with that: true when
     // more are available. Without the feature it only checks (section 2.7.10).
     bool arm_notification();
+
+    // Snapshots: the configuration and the ring positions (last_avail_idx, used idx, the used
+    // index last signalled; the event-idx fields themselves live in guest RAM). load() checks
+    // the configuration as enable() does and throws std::runtime_error when it fails.
+    void save(mem::StateWriter& w) const;
+    void load(mem::StateReader& r, u16 max_size);
 
   private:
     bool read_desc(u64 table, u32 count, u32 index, u64& addr, u32& len, u16& flags,
