@@ -79,7 +79,15 @@ Console::~Console() {
 
 void Console::write(u8 c) {
     std::lock_guard lock(out_mutex_);
-    if (out_fd_ < 0) return;
+    if (out_fd_ < 0) {
+        // A socket console keeps what the guest printed before anyone connected (the boot
+        // log), up to kSocketBacklog bytes, and hands it to the first client.
+        if (config_.kind == ConsoleConfig::Kind::Socket && !backlog_sent_) {
+            if (backlog_.size() >= kSocketBacklog) backlog_.erase(0, backlog_.size() / 2);
+            backlog_.push_back(static_cast<char>(c));
+        }
+        return;
+    }
     // A console that cannot take output (closed socket) must not stop the guest.
     if (::write(out_fd_, &c, 1) < 0 && config_.kind == ConsoleConfig::Kind::Socket) {
         ::close(out_fd_);
@@ -153,6 +161,17 @@ void Console::input_loop() {
                     std::lock_guard lock(out_mutex_);
                     in_fd_ = out_fd_ = fd;
                     input_open = true;
+                    if (!backlog_sent_) {
+                        backlog_sent_ = true;
+                        for (std::size_t done = 0; done < backlog_.size();) {
+                            const ssize_t w =
+                                ::write(fd, backlog_.data() + done, backlog_.size() - done);
+                            if (w <= 0) break;
+                            done += static_cast<std::size_t>(w);
+                        }
+                        backlog_.clear();
+                        backlog_.shrink_to_fit();
+                    }
                 }
             }
             continue;

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "base/types.hpp"
@@ -47,6 +48,10 @@ class Console {
     int listen_fd_ = -1;
     bool raw_terminal_ = false;
     std::mutex out_mutex_;
+    // Socket console: output from before the first client connected (guarded by out_mutex_).
+    static constexpr std::size_t kSocketBacklog = 64 * 1024;
+    std::string backlog_;
+    bool backlog_sent_ = false;
     devices::Uart16550* uart_ = nullptr;
     std::function<void(ConsoleCommand)> on_command_;
     std::deque<u8> pending_;
