@@ -436,11 +436,43 @@ json full_config_json(const machine::ControllerConfig& cc,
 }
 
 json stats_json(const machine::VmStats& s) {
-    json j = {{"state", machine::to_string(s.state)},
-              {"vcpus", s.vcpus},
-              {"mem_size_mib", s.memory_bytes >> 20},
-              {"instructions", s.instructions},
-              {"uptime_ms", s.uptime.count()}};
+    json j = {
+        {"state", machine::to_string(s.state)}, {"vcpus", s.vcpus},
+        {"mem_size_mib", s.memory_bytes >> 20}, {"instructions", s.instructions},
+        {"uptime_ms", s.uptime.count()},        {"memory_touched_bytes", s.memory_touched_bytes}};
+    // Totals over the devices (what rvisord's /metrics exports), then each device.
+    u64 read = 0, written = 0, rx = 0, tx = 0;
+    json drives = json::array();
+    for (const machine::DriveStats& d : s.drives) {
+        const auto& c = d.counters;
+        read += c.read_bytes;
+        written += c.write_bytes;
+        drives.push_back({{"drive_id", d.id},
+                          {"read_bytes", c.read_bytes},
+                          {"write_bytes", c.write_bytes},
+                          {"requests", c.requests},
+                          {"flushes", c.flushes},
+                          {"errors", c.errors}});
+    }
+    json nics = json::array();
+    for (const machine::NicStats& n : s.nics) {
+        const auto& c = n.counters;
+        rx += c.rx_bytes;
+        tx += c.tx_bytes;
+        nics.push_back({{"iface_id", n.id},
+                        {"rx_bytes", c.rx_bytes},
+                        {"rx_frames", c.rx_frames},
+                        {"rx_dropped", c.rx_dropped},
+                        {"tx_bytes", c.tx_bytes},
+                        {"tx_frames", c.tx_frames},
+                        {"tx_dropped", c.tx_dropped}});
+    }
+    j["disk_read_bytes"] = read;
+    j["disk_write_bytes"] = written;
+    j["net_rx_bytes"] = rx;
+    j["net_tx_bytes"] = tx;
+    j["drives"] = std::move(drives);
+    j["network_interfaces"] = std::move(nics);
     if (s.exit) {
         j["exit_reason"] = s.exit->describe();
         j["exit_code"] = s.exit->exit_code();

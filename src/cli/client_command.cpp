@@ -246,8 +246,23 @@ void add_client_commands(CLI::App& app, int& exit_code) {
                  {"name", "state", "pid", "uptime_ms", "cpu_seconds", "rss_bytes"})
                 if (s.contains(key)) rows.push_back({std::string(key) + ":", text_or_dash(s[key])});
             if (s.contains("vm") && s["vm"].is_object())
-                for (const auto& [k, v] : s["vm"].items())
-                    rows.push_back({"vm." + k + ":", text_or_dash(v)});
+                for (const auto& [k, v] : s["vm"].items()) {
+                    if (!v.is_array()) {
+                        rows.push_back({"vm." + k + ":", text_or_dash(v)});
+                        continue;
+                    }
+                    // drives / network_interfaces: one row per counter, as vm.drives[ID].field.
+                    for (const json& dev : v) {
+                        if (!dev.is_object()) continue;
+                        std::string id = "?";
+                        for (const char* id_key : {"drive_id", "iface_id"})
+                            if (dev.contains(id_key)) id = text_or_dash(dev[id_key]);
+                        for (const auto& [field, value] : dev.items())
+                            if (field != "drive_id" && field != "iface_id")
+                                rows.push_back({"vm." + k + "[" + id + "]." + field + ":",
+                                                text_or_dash(value)});
+                    }
+                }
             if (s.contains("vm_error")) rows.push_back({"vm_error:", text_or_dash(s["vm_error"])});
             print_table(rows);
             return 0;

@@ -170,6 +170,15 @@ VirtMachine::~VirtMachine() {
     nics_.clear();
 }
 
+MachineStats VirtMachine::stats() const {
+    MachineStats s;
+    s.instructions = instructions_retired();
+    s.memory_touched_bytes = ram_->touched_bytes();
+    for (const auto& b : virtio_blks_) s.disks.push_back(b->stats());
+    for (const Nic& n : nics_) s.nics.push_back(n.device->stats());
+    return s;
+}
+
 void VirtMachine::on_power(devices::PowerRequest r) {
     using K = devices::PowerRequest::Kind;
     VmExit e;

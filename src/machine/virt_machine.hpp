@@ -26,6 +26,7 @@
 #include "machine/console.hpp"
 #include "machine/device_tree.hpp"
 #include "machine/hart_router.hpp"
+#include "machine/machine_stats.hpp"
 #include "machine/vm_config.hpp"
 #include "mem/bus.hpp"
 #include "mem/guest_ram.hpp"
@@ -70,6 +71,10 @@ class VirtMachine {
         for (const auto& h : harts_) n += h->instret();
         return n;
     }
+
+    // Instructions, touched guest RAM and per-disk/per-NIC counters (for the API): from any
+    // thread, no locks; each counter is exact, the set is not one instant's.
+    MachineStats stats() const;
 
     // ---- pause, resume and snapshots (virt_machine_snapshot.cpp) ----
     // Stops every hart at an instruction boundary (parked, no CPU use), lets the virtio

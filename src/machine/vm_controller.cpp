@@ -278,11 +278,31 @@ VmStats VmController::stats() const {
     st.vcpus = base_.cpus;
     st.memory_bytes = base_.memory;
     if (vm_) {
-        st.instructions = vm_->instructions_retired();
+        const MachineStats ms = vm_->stats();
+        st.instructions = ms.instructions;
         st.uptime = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - started_at_);
+        st.memory_touched_bytes = ms.memory_touched_bytes;
+        // A restored VM's devices come from the snapshot: ids the API never saw are named as
+        // the constructor names a config's disks and NICs.
+        const std::vector<std::string> drive_ids = drive_ids_in_boot_order();
+        for (std::size_t i = 0; i < ms.disks.size(); ++i)
+            st.drives.push_back(
+                {i < drive_ids.size() ? drive_ids[i] : "disk" + std::to_string(i), ms.disks[i]});
+        for (std::size_t i = 0; i < ms.nics.size(); ++i)
+            st.nics.push_back(
+                {i < nics_.size() ? nics_[i].id : "net" + std::to_string(i), ms.nics[i]});
     }
     return st;
+}
+
+std::vector<std::string> VmController::drive_ids_in_boot_order() const {
+    std::vector<std::string> ids;
+    for (const DriveEntry& d : drives_)
+        if (d.is_root) ids.push_back(d.id);
+    for (const DriveEntry& d : drives_)
+        if (!d.is_root) ids.push_back(d.id);
+    return ids;
 }
 
 ControllerConfig VmController::config() const {

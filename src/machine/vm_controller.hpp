@@ -57,6 +57,16 @@ struct NicEntry {
     NicConfig nic;
 };
 
+// One disk's or NIC's counters with the id the API knows it by.
+struct DriveStats {
+    std::string id;
+    devices::virtio::BlkStats counters;
+};
+struct NicStats {
+    std::string id;
+    devices::virtio::NetStats counters;
+};
+
 struct VmStats {
     VmState state = VmState::NotStarted;
     unsigned vcpus = 0;
@@ -64,6 +74,9 @@ struct VmStats {
     u64 instructions = 0;                 // retired by all harts since boot
     std::chrono::milliseconds uptime{0};  // since InstanceStart, paused time included
     std::optional<VmExit> exit;           // once Stopped
+    u64 memory_touched_bytes = 0;         // guest RAM in use on the host (0 before start)
+    std::vector<DriveStats> drives;       // boot order (empty before start)
+    std::vector<NicStats> nics;
 };
 
 // What GET /vm/config shows: the configuration as the API built it.
@@ -122,6 +135,8 @@ class VmController {
     void require_not_started() const;
     void require_started() const;
     VmConfig assemble() const;
+    // The ids of drives_ in the order assemble() gives the machine their disks.
+    std::vector<std::string> drive_ids_in_boot_order() const;
     void launch(VmConfig config, bool start_paused);
 
     mutable std::mutex command_mutex_;  // serialises commands

@@ -1,11 +1,16 @@
 #include "mem/guest_ram.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace rvisor::mem {
 
@@ -60,6 +65,43 @@ GuestRam::~GuestRam() {
 std::span<u8> GuestRam::view(u64 paddr, u64 len) const {
     if (!contains(paddr, len)) return {};
     return {host(paddr), static_cast<std::size_t>(len)};
+}
+
+u64 GuestRam::touched_bytes() const {
+    const u64 pages = size_ >> kPageShift;
+    constexpr u64 kChunk = 4096;  // pages per read: 32 KiB of pagemap entries
+    // pagemap (Documentation/admin-guide/mm/pagemap.rst): one u64 per virtual page, bit 63
+    // set when the page is present in RAM.
+    const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        std::vector<u64> entries(kChunk);
+        u64 present = 0;
+        bool ok = true;
+        const u64 first = reinterpret_cast<std::uintptr_t>(data_) >> kPageShift;
+        for (u64 done = 0; done < pages && ok;) {
+            const u64 n = std::min(kChunk, pages - done);
+            const ssize_t got =
+                ::pread(fd, entries.data(), n * 8, static_cast<off_t>((first + done) * 8));
+            if (got != static_cast<ssize_t>(n * 8)) {
+                ok = false;
+                break;
+            }
+            for (u64 i = 0; i < n; ++i) present += entries[i] >> 63;
+            done += n;
+        }
+        ::close(fd);
+        if (ok) return present << kPageShift;
+    }
+    std::vector<unsigned char> resident(kChunk);
+    u64 present = 0;
+    for (u64 done = 0; done < pages;) {
+        const u64 n = std::min(kChunk, pages - done);
+        if (::mincore(data_ + (done << kPageShift), n << kPageShift, resident.data()) != 0)
+            return 0;
+        for (u64 i = 0; i < n; ++i) present += resident[i] & 1;
+        done += n;
+    }
+    return present << kPageShift;
 }
 
 }  // namespace rvisor::mem

@@ -10,6 +10,7 @@
 #include "vmm/proc_stat.hpp"
 #include "vmm/prometheus.hpp"
 #include "vmm/vm_api_client.hpp"
+#include "vmm/vm_stats_metrics.hpp"
 
 namespace rvisor::vmm {
 
@@ -75,24 +76,9 @@ std::string Manager::metrics() const {
             p.sample("rvisor_vm_memory_bytes", {{"vm", r.name}},
                      static_cast<double>(r.st->rss_pages) * page);
     // Counters the VM's own GET /stats reports, when it has them.
-    const std::array<std::pair<const char*, const char*>, 5> from_vm = {{
-        {"instructions", "rvisor_vm_instructions_total"},
-        {"disk_read_bytes", "rvisor_vm_disk_read_bytes_total"},
-        {"disk_write_bytes", "rvisor_vm_disk_write_bytes_total"},
-        {"net_rx_bytes", "rvisor_vm_net_rx_bytes_total"},
-        {"net_tx_bytes", "rvisor_vm_net_tx_bytes_total"},
-    }};
-    for (const auto& [key, metric] : from_vm) {
-        bool any = false;
-        for (const auto& r : rows) {
-            if (!r.stats.is_object() || !r.stats.contains(key) || !r.stats[key].is_number())
-                continue;
-            if (!any)
-                p.family(metric, "counter", std::string("The VM's \"") + key + "\" (GET /stats).");
-            any = true;
-            p.sample(metric, {{"vm", r.name}}, r.stats[key].get<double>());
-        }
-    }
+    std::vector<VmStatsBody> bodies;
+    for (auto& r : rows) bodies.emplace_back(r.name, std::move(r.stats));
+    append_vm_stats_metrics(p, bodies);
     p.family("rvisor_budget_memory_mib", "gauge", "Host memory budget for running VMs.");
     p.sample("rvisor_budget_memory_mib", {}, static_cast<double>(config_.budget.max_memory_mib));
     p.family("rvisor_budget_vcpus", "gauge", "Host vCPU budget for running VMs.");

@@ -11,6 +11,7 @@ namespace rvisor::api {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 class JsonConfigTest : public ::testing::Test {
   protected:
@@ -361,6 +362,41 @@ TEST_F(JsonConfigTest, MetricsAndLogger) {
                "(got \"Loud\").");
     expect_400([] { parse_logger(R"({"show_level": "no"})"); },
                "Field 'show_level' of logger must be true or false.");
+}
+
+TEST(StatsJson, DeviceCountersWithTotalsAndIds) {
+    machine::VmStats s;
+    s.state = machine::VmState::Running;
+    s.vcpus = 2;
+    s.memory_bytes = 256ULL << 20;
+    s.instructions = 12345;
+    s.uptime = std::chrono::milliseconds(1500);
+    s.memory_touched_bytes = 40960;
+    s.drives = {{"rootfs", {4096, 512, 9, 1, 2}}, {"data", {1000, 24, 3, 0, 0}}};
+    s.nics = {{"eth0", {600, 5, 1, 300, 4, 2}}};
+    EXPECT_EQ(stats_json(s), json::parse(R"({
+        "state": "Running", "vcpus": 2, "mem_size_mib": 256, "instructions": 12345,
+        "uptime_ms": 1500, "memory_touched_bytes": 40960,
+        "disk_read_bytes": 5096, "disk_write_bytes": 536, "net_rx_bytes": 600,
+        "net_tx_bytes": 300,
+        "drives": [
+            {"drive_id": "rootfs", "read_bytes": 4096, "write_bytes": 512, "requests": 9,
+             "flushes": 1, "errors": 2},
+            {"drive_id": "data", "read_bytes": 1000, "write_bytes": 24, "requests": 3,
+             "flushes": 0, "errors": 0}],
+        "network_interfaces": [
+            {"iface_id": "eth0", "rx_bytes": 600, "rx_frames": 5, "rx_dropped": 1,
+             "tx_bytes": 300, "tx_frames": 4, "tx_dropped": 2}]})"));
+}
+
+TEST(StatsJson, NotStartedHasZeroTotalsAndNoDevices) {
+    const json j = stats_json(machine::VmStats{});
+    EXPECT_EQ(j["disk_read_bytes"], 0);
+    EXPECT_EQ(j["net_tx_bytes"], 0);
+    EXPECT_EQ(j["memory_touched_bytes"], 0);
+    EXPECT_EQ(j["drives"], json::array());
+    EXPECT_EQ(j["network_interfaces"], json::array());
+    EXPECT_FALSE(j.contains("exit_reason"));
 }
 
 TEST(ResourceId, Charset) {

@@ -132,6 +132,8 @@ TEST_F(ApiServerTest, InstanceInfoAndDefaults) {
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.j()["state"], "Not started");
     EXPECT_EQ(r.j()["instructions"], 0);
+    EXPECT_EQ(r.j()["disk_read_bytes"], 0);
+    EXPECT_EQ(r.j()["drives"], json::array());
 }
 
 TEST_F(ApiServerTest, ConfigurationRoutes) {

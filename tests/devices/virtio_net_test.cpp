@@ -296,6 +296,30 @@ TEST_F(VirtioNetTest, TxRuntsAreDroppedButReturned) {
     sw.detach(t);
 }
 
+TEST_F(VirtioNetTest, StatsCountFramesAndBytesBothWays) {
+    Tap tap;
+    const net::SwitchPortId t = sw.attach(tap);
+    a.start();
+    b.start();
+    b.post_rx(0);
+    ASSERT_TRUE(a.transmit(eth_frame(kMacB, kMacA, 100)));
+    ASSERT_TRUE(b.wait_used(0));
+    ASSERT_TRUE(a.transmit(eth_frame(kMacB, kMacA, 70)));  // b has no buffer left: dropped
+    ASSERT_TRUE(a.transmit(std::span<const u8>(eth_frame(kMacB, kMacA, 60)).first(10)));  // runt
+    ASSERT_TRUE(wait_for([&] { return b.dev->rx_dropped() == 1; }));
+    const NetStats sa = a.dev->stats();
+    EXPECT_EQ(sa.tx_frames, 2u);
+    EXPECT_EQ(sa.tx_bytes, 170u);  // frames without the virtio_net_hdr
+    EXPECT_EQ(sa.tx_dropped, 1u);
+    EXPECT_EQ(sa.rx_frames + sa.rx_bytes + sa.rx_dropped, 0u);
+    const NetStats sb = b.dev->stats();
+    EXPECT_EQ(sb.rx_frames, 1u);
+    EXPECT_EQ(sb.rx_bytes, 100u);
+    EXPECT_EQ(sb.rx_dropped, 1u);
+    EXPECT_EQ(sb.tx_frames + sb.tx_bytes + sb.tx_dropped, 0u);
+    sw.detach(t);
+}
+
 TEST_F(VirtioNetTest, RxWithoutBuffersDrops) {
     b.start();
     Tap tap;

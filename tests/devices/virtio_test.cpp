@@ -336,6 +336,31 @@ TEST_F(VirtioBlkTest, DiscardAndWriteZeroes) {
     EXPECT_EQ(request(kBlkTWriteZeroes, 0, 16, false), kBlkSIoErr);  // past the end
 }
 
+TEST_F(VirtioBlkTest, StatsCountBytesRequestsFlushesAndErrors) {
+    start();
+    const BlkStats zero = blk->stats();
+    EXPECT_EQ(zero.requests, 0u);
+    EXPECT_EQ(zero.read_bytes + zero.write_bytes + zero.flushes + zero.errors, 0u);
+    ASSERT_EQ(request(kBlkTOut, 0, 4096, false), kBlkSOk);
+    ASSERT_EQ(request(kBlkTIn, 0, 1024, true), kBlkSOk);
+    ASSERT_EQ(request(kBlkTIn, 8, 512, true), kBlkSOk);
+    ASSERT_EQ(request(kBlkTFlush, 0, 0, false), kBlkSOk);
+    ASSERT_EQ(request(kBlkTGetId, 0, 20, true), kBlkSOk);  // data, but neither read nor write
+    // Failed requests move no bytes: past the end, not whole sectors, unsupported.
+    ASSERT_EQ(request(kBlkTIn, kDiskSectors, 512, true), kBlkSIoErr);
+    ASSERT_EQ(request(kBlkTOut, 0, 100, false), kBlkSIoErr);
+    ASSERT_EQ(request(99, 0, 0, false), kBlkSUnsupp);
+    const BlkStats s = blk->stats();
+    EXPECT_EQ(s.read_bytes, 1536u);
+    EXPECT_EQ(s.write_bytes, 4096u);
+    EXPECT_EQ(s.requests, 8u);
+    EXPECT_EQ(s.flushes, 1u);
+    EXPECT_EQ(s.errors, 3u);
+    // A driver reset keeps the counts (they are the disk's, not the driver session's).
+    wr(reg::kStatus, 0);
+    EXPECT_EQ(blk->stats().requests, 8u);
+}
+
 TEST_F(VirtioBlkTest, ReadOnlyDiskRefusesWrites) {
     make_device(true);
     wr(reg::kDeviceFeaturesSel, 0);

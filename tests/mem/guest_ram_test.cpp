@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -34,6 +35,16 @@ TEST(GuestRam, LargeRamIsReservedLazily) {
     GuestRam ram(0x8000'0000, 16ULL << 30);
     *ram.host(0x8000'0000 + (16ULL << 30) - 1) = 7;
     EXPECT_EQ(*ram.host(0x8000'0000 + (16ULL << 30) - 1), 7);
+}
+
+TEST(GuestRam, TouchedBytesCountsWrittenPages) {
+    GuestRam ram(0x8000'0000, 64 * kPageSize);  // under 2 MiB: no transparent huge page
+    EXPECT_EQ(ram.touched_bytes(), 0u);
+    *ram.host(0x8000'0000) = 1;
+    *ram.host(0x8000'0000 + 5 * kPageSize + 100) = 2;
+    *ram.host(0x8000'0000 + 5 * kPageSize + 200) = 3;  // the same page again
+    *ram.host(0x8000'0000 + 64 * kPageSize - 1) = 4;
+    EXPECT_EQ(ram.touched_bytes(), 3 * kPageSize);
 }
 
 TEST(GuestRam, PageFlagsSetAndClearIndependently) {
@@ -90,6 +101,41 @@ TEST(GuestRamImageTest, MapsTheFileCopyOnWriteWithZeroRangesAnonymous) {
     ASSERT_EQ(::pread(check, &byte, 1, kOffset), 1);
     EXPECT_EQ(byte, 0x11);
     ::close(check);
+    std::filesystem::remove(path);
+}
+
+TEST(GuestRamImageTest, TouchedBytesCountsThisRamsPagesOnly) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("rvisor-ram-touched-" + std::to_string(::getpid()));
+    constexpr u64 kSize = 16 * kPageSize;
+    {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+        ASSERT_GE(fd, 0);
+        std::vector<u8> bytes(kSize, 0x5a);
+        ASSERT_EQ(::pwrite(fd, bytes.data(), kSize, 0), static_cast<ssize_t>(kSize));
+        ::close(fd);
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    GuestRam::FileImage image{fd, 0, {{8 * kPageSize, 8 * kPageSize}}};
+    {
+        GuestRam a(0x8000'0000, kSize, image);
+        GuestRam b(0x8000'0000, kSize, image);
+        ::close(fd);
+        // The file's pages are in the page cache (just written), but no RAM has used them.
+        EXPECT_EQ(a.touched_bytes(), 0u);
+        *a.host(0x8000'0000 + 3 * kPageSize) = 1;   // a file page, copied on write
+        *a.host(0x8000'0000 + 12 * kPageSize) = 1;  // an anonymous page
+        EXPECT_EQ(a.touched_bytes(), 2 * kPageSize);
+        EXPECT_EQ(b.touched_bytes(), 0u);
+        // A read maps the file page, and the kernel's fault-around may map cached neighbours
+        // with it (here at most the other 7 file pages).
+        volatile u8 sink = *a.host(0x8000'0000 + 2 * kPageSize);
+        (void)sink;
+        EXPECT_GE(a.touched_bytes(), 3 * kPageSize);
+        EXPECT_LE(a.touched_bytes(), 9 * kPageSize);
+        EXPECT_EQ(b.touched_bytes(), 0u);
+    }
     std::filesystem::remove(path);
 }
 

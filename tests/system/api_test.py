@@ -122,6 +122,21 @@ def main():
         drive = vm.run("cat /sys/block/vda/size /sys/block/vda/ro").split()
         assert drive == ["2048", "1"], f"guest's vda: {drive}"
 
+        # Device counters: Linux read vda's partition table at probe; 64 KiB read with
+        # O_DIRECT (no page cache) add at least 64 KiB to the drive's and the VM's totals.
+        s0 = api.ok("GET", "/stats", status=200)
+        assert [d["drive_id"] for d in s0["drives"]] == ["data"], s0
+        assert s0["disk_read_bytes"] > 0 and s0["disk_write_bytes"] == 0, s0
+        assert s0["network_interfaces"] == [] and s0["net_rx_bytes"] == 0, s0
+        assert 0 < s0["memory_touched_bytes"] <= 256 << 20, s0
+        out = vm.run("dd if=/dev/vda of=/dev/null bs=4096 count=16 iflag=direct; echo rc=$?")
+        assert "rc=0" in out, f"guest dd: {out}"
+        s1 = api.ok("GET", "/stats", status=200)
+        assert s1["disk_read_bytes"] - s0["disk_read_bytes"] >= 65536, (s0, s1)
+        assert s1["drives"][0]["read_bytes"] == s1["disk_read_bytes"], s1
+        assert s1["drives"][0]["requests"] > s0["drives"][0]["requests"], (s0, s1)
+        assert s1["drives"][0]["errors"] == 0, s1
+
         # Pre-boot-only calls after the start.
         after = "The requested operation is not supported after starting the microVM."
         api.fault("PUT", "/machine-config", {"vcpu_count": 1, "mem_size_mib": 128}, after)

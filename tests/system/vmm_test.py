@@ -276,6 +276,13 @@ def main():
         check(rss and int(rss.group(1)) > 1 << 20, "metrics: no plausible RSS for a")
         check(re.search(r'^rvisor_vm_vcpu_seconds_total\{vm="a"\} [0-9.]+$', text, re.M),
               "metrics: no vcpu seconds for a")
+        if has_api:
+            # From a's own GET /stats: guest RAM in use, between 1 MiB and its 128 MiB.
+            touched = re.search(r'^rvisor_vm_memory_touched_bytes\{vm="a"\} (\d+)$', text, re.M)
+            check(touched and 1 << 20 < int(touched.group(1)) <= 128 << 20,
+                  "metrics: no plausible touched memory for a")
+            check(re.search(r'^rvisor_vm_disk_read_bytes_total\{vm="a"\} 0$', text, re.M),
+                  "metrics: a has no disk, yet read bytes are not 0")
 
         # ---- delete ----
         status, _ = api.call("DELETE", "/vms/b")
@@ -331,6 +338,11 @@ def main():
         check(r.returncode == 0 and api.call("GET", "/vms/d")[0] == 404, f"rvisor rm: {r.stderr!r}")
         r = cli("stats", "a", "--json")
         check(r.returncode == 0 and json.loads(r.stdout)["rss_bytes"] > 0, f"rvisor stats: {r.stdout!r}")
+        if has_api:
+            r = cli("stats", "a")
+            check(r.returncode == 0 and re.search(r"^vm\.memory_touched_bytes:\s+[1-9]\d*$",
+                                                  r.stdout, re.M),
+                  f"rvisor stats table: {r.stdout!r}")
         r = subprocess.run([rvisor, "ls", "--socket", os.path.join(tmp, "none.sock")],
                            capture_output=True, text=True)
         check(r.returncode == 1 and "cannot reach rvisord" in r.stderr, f"no daemon: {r.stderr!r}")

@@ -84,6 +84,12 @@ u64 VirtioBlk::device_features() const {
     return f;
 }
 
+BlkStats VirtioBlk::stats() const {
+    constexpr auto r = std::memory_order_relaxed;
+    return {read_bytes_.load(r), write_bytes_.load(r), requests_.load(r), flushes_.load(r),
+            errors_.load(r)};
+}
+
 void VirtioBlk::read_config(u64 offset, std::span<u8> out) {
     // The configuration is constant: no lock needed. Bytes past its end read as 0.
     for (std::size_t i = 0; i < out.size(); ++i) {
@@ -162,6 +168,9 @@ void VirtioBlk::process(VirtioHost& host, Virtqueue& vq) {
             }
             u32 written = 0;
             const bool answered = handle(chain_, written);
+            // Counted before the chain is returned, so a driver that saw it used sees it counted.
+            requests_.fetch_add(1, std::memory_order_relaxed);
+            if (!answered) errors_.fetch_add(1, std::memory_order_relaxed);
             vq.push(chain_, written);
             if (!answered) {
                 if (vq.needs_interrupt()) host.notify_used();
@@ -220,6 +229,7 @@ bool VirtioBlk::handle(const Chain& chain, u32& written) {
         // A buffer outside RAM, or no room for the header: fail the request, not the device.
         status = kBlkSIoErr;
         written = 1;
+        errors_.fetch_add(1, std::memory_order_relaxed);
         return true;
     }
     u32 type;
@@ -228,6 +238,7 @@ bool VirtioBlk::handle(const Chain& chain, u32& written) {
     std::memcpy(&sector, header.data() + 8, 8);
     u32 data_written = 0;
     status = execute(type, sector, data_written);
+    if (status != kBlkSOk) errors_.fetch_add(1, std::memory_order_relaxed);
     written = data_written + 1;
     return true;
 }
@@ -250,6 +261,7 @@ u8 VirtioBlk::execute(u32 type, u64 sector, u32& data_written) {
             // The used length is 32 bits; a larger read (possible only with a huge RAM) is
             // reported short, which section 2.7.8.1 allows ("SHOULD NOT set len greater").
             data_written = static_cast<u32>(std::min<u64>(from_device_bytes_, 0xffff'fffe));
+            read_bytes_.fetch_add(from_device_bytes_, std::memory_order_relaxed);
             return kBlkSOk;
         }
         case kBlkTOut: {
@@ -261,9 +273,12 @@ u8 VirtioBlk::execute(u32 type, u64 sector, u32& data_written) {
                 if (s != storage::IoStatus::Ok) return to_status(s);
                 offset += buf.size();
             }
+            write_bytes_.fetch_add(to_device_bytes_, std::memory_order_relaxed);
             return kBlkSOk;
         }
-        case kBlkTFlush: return to_status(backend_->flush());
+        case kBlkTFlush:
+            flushes_.fetch_add(1, std::memory_order_relaxed);
+            return to_status(backend_->flush());
         case kBlkTGetId: {
             // Section 5.2.6: up to 20 bytes, NUL-padded, not NUL-terminated when 20 long.
             std::array<u8, kBlkIdBytes> id{};

@@ -19,6 +19,12 @@ VirtioNet::~VirtioNet() {
     if (thread_.joinable()) thread_.join();
 }
 
+NetStats VirtioNet::stats() const {
+    constexpr auto r = std::memory_order_relaxed;
+    return {rx_bytes_.load(r), rx_frames_.load(r), rx_dropped_.load(r),
+            tx_bytes_.load(r), tx_frames_.load(r), tx_dropped_.load(r)};
+}
+
 void VirtioNet::read_config(u64 offset, std::span<u8> out) {
     // Constant: no lock needed. Bytes past its end read as 0.
     for (std::size_t i = 0; i < out.size(); ++i) {
@@ -118,6 +124,8 @@ void VirtioNet::deliver(std::span<const u8> frame) {
             if (done == need) break;
         }
         written = static_cast<u32>(need);
+        rx_bytes_.fetch_add(frame.size(), std::memory_order_relaxed);
+        rx_frames_.fetch_add(1, std::memory_order_relaxed);
     } else {
         ++rx_dropped_;
     }
@@ -154,15 +162,22 @@ void VirtioNet::process_tx(VirtioHost& host, Virtqueue& vq) {
                 return;
             }
             const bool in_ram = gather_tx(tx_chain_);
+            const bool sendable = in_ram && frame_.size() >= kNetHdrBytes + net::kEthHeaderBytes &&
+                                  frame_.size() <= kNetHdrBytes + kMaxFrame;
+            // Counted before the chain is returned, so a driver that saw it used sees it counted.
+            if (sendable) {
+                tx_bytes_.fetch_add(frame_.size() - kNetHdrBytes, std::memory_order_relaxed);
+                tx_frames_.fetch_add(1, std::memory_order_relaxed);
+            } else if (in_ram) {
+                tx_dropped_.fetch_add(1, std::memory_order_relaxed);
+            }
             vq.push(tx_chain_.head, 0);
             if (!in_ram) {
                 if (vq.needs_interrupt()) host.notify_used();
                 host.needs_reset();
                 return;
             }
-            if (frame_.size() >= kNetHdrBytes + net::kEthHeaderBytes &&
-                frame_.size() <= kNetHdrBytes + kMaxFrame)
-                switch_.send(port_, std::span<const u8>(frame_).subspan(kNetHdrBytes));
+            if (sendable) switch_.send(port_, std::span<const u8>(frame_).subspan(kNetHdrBytes));
         }
         if (vq.needs_interrupt()) host.notify_used();
         if (stop_batch_ || !vq.arm_notification()) return;

@@ -48,6 +48,19 @@ inline constexpr u16 kNetSLinkUp = 1;
 // struct virtio_net_hdr with VIRTIO_F_VERSION_1 (section 5.1.6).
 inline constexpr u32 kNetHdrBytes = 12;
 
+// What a NIC has done since the device was created, for monitoring. Bytes are Ethernet frame
+// bytes (no virtio_net_hdr). rx_dropped: frames from the switch not given to the guest (no
+// buffer posted, buffer too small, device not running); tx_dropped: guest frames shorter than
+// an Ethernet header or longer than kMaxFrame.
+struct NetStats {
+    u64 rx_bytes = 0;
+    u64 rx_frames = 0;
+    u64 rx_dropped = 0;
+    u64 tx_bytes = 0;
+    u64 tx_frames = 0;
+    u64 tx_dropped = 0;
+};
+
 class VirtioNet final : public VirtioDevice, private net::NetPort {
   public:
     static constexpr u16 kQueueSize = 256;
@@ -75,6 +88,8 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     net::SwitchPortId port() const { return port_; }
     // Frames dropped on RX for want of a posted buffer (diagnostics, tests).
     u64 rx_dropped() const { return rx_dropped_; }
+    // A monitoring read from any thread: each count is exact, the set is not one instant's.
+    NetStats stats() const;
 
   private:
     // net::NetPort: a frame from the switch.
@@ -100,6 +115,12 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     Chain rx_chain_;
     std::atomic<bool> stop_batch_{false};
     std::atomic<u64> rx_dropped_{0};
+    // Updated once per frame (rx under mu_, tx by the I/O thread); relaxed is enough.
+    std::atomic<u64> rx_bytes_{0};
+    std::atomic<u64> rx_frames_{0};
+    std::atomic<u64> tx_bytes_{0};
+    std::atomic<u64> tx_frames_{0};
+    std::atomic<u64> tx_dropped_{0};
 
     // I/O thread only.
     Chain tx_chain_;
