@@ -41,7 +41,7 @@ struct Block {
 
 class BlockCache {
   public:
-    static constexpr unsigned kJumpCacheEntries = 4096;
+    static constexpr unsigned kJumpCacheEntries = 16384;
 
     // The jump cache maps a virtual pc to the block last executed there. The caller must
     // still check that the pc's page translates to the block's physical page (the hart does
@@ -51,6 +51,9 @@ class BlockCache {
         Block* block = nullptr;
     };
     const JumpEntry& jump_entry(u64 vpc) const { return jump_[jump_index(vpc)]; }
+    // The table itself, for compiled code's inline lookup (index: jump_index()).
+    const JumpEntry* jump_table() const { return jump_.data(); }
+    static unsigned jump_index(u64 vpc) { return (vpc >> 1) & (kJumpCacheEntries - 1); }
     void remember_virtual(u64 vpc, Block* b);
 
     Block* lookup_physical(u64 ppc) const {
@@ -75,7 +78,6 @@ class BlockCache {
     void set_compiler(BlockCompiler* c) { compiler_ = c; }
 
   private:
-    static unsigned jump_index(u64 vpc) { return (vpc >> 1) & (kJumpCacheEntries - 1); }
     void retire(std::unique_ptr<Block> b);
 
     std::array<JumpEntry, kJumpCacheEntries> jump_{};

@@ -74,14 +74,29 @@ Hart::JitLayout Hart::jit_layout() const {
     const auto off = [base](const void* p) {
         return static_cast<i32>(reinterpret_cast<const u8*>(p) - base);
     };
-    return {off(&pc_),     off(&instret_), off(&jit_next_check_),
-            off(&events_), off(&dtlb_),    off(&jit_link_site_)};
+    return {
+        off(&pc_),           off(&instret_),       off(&jit_next_check_), off(&events_),
+        off(&dtlb_),         off(&jit_link_site_), off(&itlb_),           off(blocks_.jump_table()),
+        off(&jit_link_page_)};
 }
 
 void Hart::flush_translations() {
     // The jump cache is validated against the fetch TLB, so flushing the TLBs is enough.
     for (SoftTlb& t : tlbs_) t.flush();
-    superpage_cached_ = false;
+    superpage_count_ = 0;
+    superpage_overflow_ = false;
+}
+
+void Hart::note_superpage(u64 va, unsigned level) {
+    // A level-n leaf maps 2^(12 + 9n) bytes (Sv39/Sv48, 4.4.1 and 4.5.1).
+    const u64 mask = (1ULL << (12 + 9 * level)) - 1;
+    for (unsigned i = 0; i < superpage_count_; ++i)
+        if (superpages_[i].offset_mask == mask && ((va ^ superpages_[i].base) & ~mask) == 0) return;
+    if (superpage_count_ == kSuperpages) {
+        superpage_overflow_ = true;
+        return;
+    }
+    superpages_[superpage_count_++] = {va & ~mask, mask};
 }
 
 }  // namespace rvisor::cpu

@@ -134,8 +134,11 @@ class Hart {
     void set_lockstep_check(bool on) { check_ = on; }
     static constexpr int kCheckFailedExit = 99;
     // Where compiled code finds the hart's state: byte offsets from the x register array.
+    // itlb: the fetch SoftTlb pointer; jump_cache: BlockCache's jump table; link_page: the
+    // guest-physical page of the block whose exit set link_site (chained blocks may cross
+    // pages, so it is not always the page of the block the loop entered).
     struct JitLayout {
-        i32 pc, instret, next_check, events, dtlb, link_site;
+        i32 pc, instret, next_check, events, dtlb, link_site, itlb, jump_cache, link_page;
     };
     JitLayout jit_layout() const;
     // Slow paths compiled code calls when the inline TLB check misses. false: pending trap.
@@ -233,9 +236,17 @@ class Hart {
     void select_data_tlb();
     // SFENCE.VMA with an address: drops that page's translations from every set.
     void flush_translation_page(u64 va) {
-        if (superpage_cached_) {
+        // The TLB holds superpages as 4 KiB pieces: an address inside a cached superpage
+        // must drop every piece of it (the leaf entry it names covers them all, 4.2.1).
+        if (superpage_overflow_) {
             flush_translations();
             return;
+        }
+        for (unsigned i = 0; i < superpage_count_; ++i) {
+            if (((va ^ superpages_[i].base) & ~superpages_[i].offset_mask) == 0) {
+                flush_translations();
+                return;
+            }
         }
         for (SoftTlb& t : tlbs_) t.flush_page(va);
     }
@@ -282,8 +293,18 @@ class Hart {
     // fetches). A jump-cache hit is only trusted while its page's exec entry is present, so
     // SFENCE.VMA of one page needs to drop only TLB entries.
     SoftTlb* itlb_ = &tlbs_[3];
-    // Set when a piece of a superpage is cached; cleared by a full flush.
-    bool superpage_cached_ = false;
+    // Superpages translated since the last full flush (pieces of them may be cached), so
+    // SFENCE.VMA of an address outside them can drop just that page. Beyond kSuperpages of
+    // them, every SFENCE.VMA flushes everything until the next full flush.
+    struct Superpage {
+        u64 base;         // virtual address with the offset bits cleared
+        u64 offset_mask;  // size - 1
+    };
+    static constexpr unsigned kSuperpages = 16;
+    std::array<Superpage, kSuperpages> superpages_{};
+    unsigned superpage_count_ = 0;
+    bool superpage_overflow_ = false;
+    void note_superpage(u64 va, unsigned level);
     BlockCache blocks_;
     Block scratch_block_;  // holds an uncached page-straddling instruction
 
@@ -293,6 +314,7 @@ class Hart {
     u32 hot_threshold_ = kHotThreshold;
     u64 jit_next_check_ = 0;
     void* jit_link_site_ = nullptr;
+    u64 jit_link_page_ = 0;
     bool check_ = false;
     // Lock-step checking: the block the interpreter replays (run() then runs just that),
     // stores logged while host code runs, and device accesses (which cannot be replayed).

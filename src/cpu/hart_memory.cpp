@@ -32,7 +32,7 @@ bool Hart::translate(u64 va, Access access, u64& pa, bool* cacheable) {
         }
         pa = r.pa;
         // The TLB holds 4 KiB pieces; SFENCE.VMA of one address must then drop them all.
-        if (r.level > 0) superpage_cached_ = true;
+        if (r.level > 0) note_superpage(va, r.level);
         // The walker's A/D update is a store into guest RAM like any other.
         if (r.pte_written && (ram_.page_flags(r.pte_pa) & mem::kPageHasCode))
             note_code_write(r.pte_pa);
@@ -235,7 +235,9 @@ Block* Hart::fetch_block() {
     u64 ppc;
     bool cacheable = false;
     if (!translate(pc_, Access::Execute, ppc, &cacheable)) return nullptr;
-    Block* b = blocks_.lookup_physical(ppc);
+    // After a TLB flush (every context switch) the jump cache usually still names the right
+    // block: its physical address confirms it without the hash-table lookup.
+    Block* b = j.vpc == pc_ && j.block->ppc == ppc ? j.block : blocks_.lookup_physical(ppc);
     if (!b) b = decode_block(ppc);
     if (!b) return nullptr;
     if (b != &scratch_block_ && cacheable) {

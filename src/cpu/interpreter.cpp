@@ -148,13 +148,12 @@ RunResult Hart::run(u64 max_instructions) {
             if (block->host_code) {
                 jit_next_check_ = next_check;
                 jit_link_site_ = nullptr;
-                const u64 page = block->ppc & ~0xfffULL;
                 const HostExit r = run_host(*block);
                 if (RVISOR_LIKELY(r == HostExit::Done)) {
                     if (jit_link_site_ && !check_) {
                         link_site = jit_link_site_;
                         link_pc = pc_;
-                        link_page = page;
+                        link_page = jit_link_page_;
                     }
                     continue;
                 }

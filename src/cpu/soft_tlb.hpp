@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 
 #include "base/types.hpp"
 
@@ -42,12 +43,28 @@ class SoftTlb {
         e.tag = va & ~0xfffULL;
         e.addend = reinterpret_cast<u64>(host_page) - e.tag;
         e.ppage = ppage;
+        // Remember which entry was filled, so a flush soon after (the guest kernel issues
+        // SFENCE.VMA or writes satp on every context switch) clears only those.
+        if (filled_count_ < kFillLog) {
+            const unsigned which = &set == &read ? 0 : &set == &write ? 1 : 2;
+            filled_[filled_count_] = static_cast<u16>(which * kEntries + index(va));
+        }
+        if (filled_count_ <= kFillLog) ++filled_count_;
     }
 
     void flush() {
-        read.fill({});
-        write.fill({});
-        exec.fill({});
+        if (filled_count_ > kFillLog) {
+            read.fill({});
+            write.fill({});
+            exec.fill({});
+        } else {
+            for (unsigned i = 0; i < filled_count_; ++i) {
+                const unsigned k = filled_[i];
+                auto& set = k < kEntries ? read : k < 2 * kEntries ? write : exec;
+                set[k % kEntries] = {};
+            }
+        }
+        filled_count_ = 0;
     }
 
     void flush_page(u64 va) {
@@ -63,6 +80,13 @@ class SoftTlb {
         for (TlbEntry& e : write)
             if (e.tag != TlbEntry::kInvalidTag && e.ppage == ppage) e = {};
     }
+
+    // Fills since the last flush, by entry number across the three sets; a count above
+    // kFillLog means the log overflowed and the next flush clears everything. (Public like
+    // the sets: compiled code addresses the sets with offsetof, which needs standard layout.)
+    static constexpr unsigned kFillLog = 96;
+    std::array<u16, kFillLog> filled_{};
+    unsigned filled_count_ = 0;
 };
 
 }  // namespace rvisor::cpu

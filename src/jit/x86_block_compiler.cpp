@@ -165,8 +165,12 @@ unsigned access_size(Op op) {
 class BlockEmitter : public Xbyak::CodeGenerator {
   public:
     BlockEmitter(u8* where, std::size_t room, const Hart::JitLayout& layout, const u8* exit,
-                 bool check)
-        : Xbyak::CodeGenerator(room, where), l_(layout), exit_(exit), check_(check) {}
+                 const u8* lookup, bool check)
+        : Xbyak::CodeGenerator(room, where),
+          l_(layout),
+          exit_(exit),
+          lookup_(check ? nullptr : lookup),
+          check_(check) {}
 
     // Emits the block's first `n` instructions; returns false if none can be compiled.
     bool emit(const Block& b) {
@@ -176,6 +180,7 @@ class BlockEmitter : public Xbyak::CodeGenerator {
         if (n == 0) return false;
         host_insns_ = n;
         page_offset_ = b.ppc & 0xfff;
+        page_ = b.ppc & ~0xfffULL;
         allocate_registers(b, n);
         loop_top_ = getCurr();
 
@@ -333,6 +338,14 @@ class BlockEmitter : public Xbyak::CodeGenerator {
             mov(field(l_.pc), r13);
             mov(rax, reinterpret_cast<u64>(site));
             mov(field(l_.link_site), rax);
+            mov(rax, static_cast<u64>(page_));
+            mov(field(l_.link_page), rax);
+        } else if (lookup_) {
+            // Another page: the shared lookup finds the target through the jump cache,
+            // validated against the fetch TLB as Hart::fetch_block does.
+            lea(r13, ptr[r13 + static_cast<i32>(delta)]);
+            jmp(lookup_, T_NEAR);
+            return;
         } else {
             lea(rax, ptr[r13 + static_cast<i32>(delta)]);
             mov(field(l_.pc), rax);
@@ -364,8 +377,13 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                 lea(rcx, ptr[r13 + static_cast<i32>(off + in.len)]);
                 mov(X(rd), rcx);
                 write_back(written_);
-                mov(field(l_.pc), rax);
                 add(rbp, i + 1);
+                if (lookup_) {
+                    mov(r13, rax);
+                    jmp(lookup_, T_NEAR);
+                    return true;
+                }
+                mov(field(l_.pc), rax);
                 xor_(eax, eax);
                 jmp(exit_, T_NEAR);
                 return true;
@@ -690,9 +708,11 @@ class BlockEmitter : public Xbyak::CodeGenerator {
 
     const Hart::JitLayout& l_;
     const u8* exit_;
+    const u8* lookup_;  // the shared jump-cache lookup, null in check mode
     bool check_;
     unsigned host_insns_ = 0;
     u64 page_offset_ = 0;
+    u64 page_ = 0;
     static constexpr unsigned kCacheRegs = 6;
     // Callee-saved first: the most used guest registers need no spill around calls.
     const std::array<Xbyak::Reg64, kCacheRegs> kCache64{r14, r15, r8, r9, r10, r11};
@@ -763,6 +783,60 @@ void X86BlockCompiler::emit_entry_stub() {
     g.pop(rbx);
     g.ret();
     g.align(16);
+
+    // lookup: blocks leave through here for a target known only at run time (JALR) or in
+    // another guest page, with r13 = the target pc, instret in rbp and the x array current.
+    // The checks are Hart::run's and Hart::fetch_block's fast path, exactly: no event and
+    // instret below the next check, the jump-cache entry for the pc, and the fetch TLB
+    // entry mapping the pc's page to the block's physical page (so SFENCE.VMA, satp and
+    // privilege changes, which act on the TLB, are honoured). Any miss returns to the loop
+    // with pc = r13, which does the same lookup the slow way.
+    lookup_ = g.getCurr();
+    {
+        using BC = cpu::BlockCache;
+        static_assert(sizeof(BC::JumpEntry) == 16, "the jump-table index scales by 16");
+        const cpu::Block probe;
+        const auto boff = [&probe](const void* p) {
+            return static_cast<i32>(static_cast<const u8*>(p) -
+                                    reinterpret_cast<const u8*>(&probe));
+        };
+        const i32 ppc_off = boff(&probe.ppc), code_off = boff(&probe.host_code);
+        Xbyak::Label miss;
+        g.cmp(dword[rbx + layout_.events], 0);
+        g.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+        g.cmp(rbp, qword[rbx + layout_.next_check]);
+        g.jae(miss, Xbyak::CodeGenerator::T_NEAR);
+        g.mov(eax, r13d);
+        g.shr(eax, 1);
+        g.and_(eax, BC::kJumpCacheEntries - 1);
+        g.shl(eax, 4);
+        g.lea(rcx, ptr[rbx + rax + layout_.jump_cache]);
+        g.cmp(r13, qword[rcx]);
+        g.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+        g.mov(rcx, qword[rcx + 8]);  // the block
+        g.mov(eax, r13d);
+        g.shr(eax, 12);
+        g.and_(eax, SoftTlb::kIndexMask);
+        g.shl(eax, 5);
+        g.add(rax, qword[rbx + layout_.itlb]);  // &itlb->exec[index] - offsetof(exec)
+        g.mov(rdx, r13);
+        g.and_(rdx, -4096);
+        g.cmp(rdx, qword[rax + offsetof(SoftTlb, exec) + offsetof(TlbEntry, tag)]);
+        g.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+        g.mov(rdx, qword[rcx + ppc_off]);
+        g.and_(rdx, -4096);
+        g.cmp(rdx, qword[rax + offsetof(SoftTlb, exec) + offsetof(TlbEntry, ppage)]);
+        g.jne(miss, Xbyak::CodeGenerator::T_NEAR);
+        g.mov(rax, qword[rcx + code_off]);
+        g.test(rax, rax);
+        g.jz(miss, Xbyak::CodeGenerator::T_NEAR);
+        g.jmp(rax);
+        g.L(miss);
+        g.mov(qword[rbx + layout_.pc], r13);
+        g.xor_(eax, eax);
+        g.jmp(exit_, Xbyak::CodeGenerator::T_NEAR);
+    }
+    g.align(16);
     entry_ = reinterpret_cast<EntryFn>(buffer_.begin());
     stub_bytes_ = g.getSize();
     buffer_.commit(stub_bytes_);
@@ -771,7 +845,8 @@ void X86BlockCompiler::emit_entry_stub() {
 bool X86BlockCompiler::compile(Block& b, u64 /*vpc*/) {
     if (buffer_.remaining() < kMaxBlockBytes) return false;
     try {
-        BlockEmitter e(buffer_.cursor(), buffer_.remaining(), layout_, exit_, options_.check);
+        BlockEmitter e(buffer_.cursor(), buffer_.remaining(), layout_, exit_, lookup_,
+                       options_.check);
         if (!e.emit(b)) return true;  // nothing compilable: stays interpreted
         e.align(16);
         b.host_code = buffer_.cursor();

@@ -55,7 +55,8 @@ class X86BlockCompiler final : public cpu::BlockCompiler {
     std::size_t stub_bytes_ = 0;
     using EntryFn = u32 (*)(u64* x, cpu::Hart* hart, const void* code);
     EntryFn entry_ = nullptr;
-    const u8* exit_ = nullptr;  // epilogue: returns eax to the hart
+    const u8* exit_ = nullptr;    // epilogue: returns eax to the hart
+    const u8* lookup_ = nullptr;  // jump-cache lookup for indirect and cross-page exits
     u64 blocks_compiled_ = 0;
 };
 

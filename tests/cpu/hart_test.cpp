@@ -261,5 +261,43 @@ TEST_F(HartTest, RunStopsOnRequestAndOnBudget) {
     EXPECT_EQ(hart.run(1000), RunResult::StopRequested);
 }
 
+// SFENCE.VMA of one address inside a superpage must drop every cached 4 KiB piece of that
+// superpage, also when other pieces are what the TLB holds (priv 4.2.1): the leaf PTE
+// covers them all. Data accesses are translated through M-mode's MPRV with MPP = S.
+TEST_F(HartTest, SfenceVmaOfOneAddressInASuperpageDropsEveryPieceOfIt) {
+    constexpr u64 kRoot = kBase + 0x2000, kL1 = kBase + 0x3000;
+    constexpr u64 kV = 1, kR = 2, kW = 4, kA = 0x40, kD = 0x80;
+    const auto pte = [](u64 pa, u64 flags) { return (pa >> 12) << 10 | flags; };
+    const auto put64 = [this](u64 addr, u64 v) { std::memcpy(ram.host(addr), &v, 8); };
+    put64(kRoot + 8 * 1, pte(kL1, kV));              // VA 0x4000'0000: next level
+    put64(kL1, pte(kBase, kV | kR | kW | kA | kD));  // 2 MiB leaf -> kBase
+    put64(kBase + 0x8000, 0x1234);
+    constexpr u32 sfence_vma = (0x09u << 25) | (0u << 20) | (12u << 15) | 0x73;
+    put(kBase, {
+                   ld(3, 10, 0),  // caches the piece at 0x4000'8000
+                   sd(0, 11, 0),  // the leaf PTE, through the superpage: now invalid
+                   sfence_vma,    // sfence.vma x12 (another page of the superpage)
+                   ld(4, 10, 0),  // must fault
+                   kEcall,
+               });
+    put(kTrap, {jal(0, 0)});
+    hart.reset(kBase);
+    ASSERT_TRUE(hart.csr_write(csr::kMtvec, kTrap));
+    // PMP: one NAPOT region over everything, RWX, so S-mode accesses are allowed (3.7).
+    ASSERT_TRUE(hart.csr_write(csr::kPmpaddr0, ~0ULL));
+    ASSERT_TRUE(hart.csr_write(csr::kPmpcfg0, 0x1f));
+    ASSERT_TRUE(hart.csr_write(csr::kSatp, (8ULL << 60) | (kRoot >> 12)));  // Sv39
+    ASSERT_TRUE(hart.csr_write(csr::kMstatus, mstatus::kMprv | (1ULL << mstatus::kMppShift)));
+    hart.set_x(10, 0x4000'8000);
+    hart.set_x(11, 0x4000'3000);
+    hart.set_x(12, 0x4000'1000);
+    hart.run(100);
+    EXPECT_EQ(hart.x(3), 0x1234u);
+    EXPECT_EQ(hart.x(4), 0u);
+    EXPECT_EQ(hart.csrs().mcause, 13u);  // load page fault
+    EXPECT_EQ(hart.csrs().mepc, kBase + 12);
+    EXPECT_EQ(hart.csrs().mtval, 0x4000'8000u);
+}
+
 }  // namespace
 }  // namespace rvisor::cpu

@@ -75,6 +75,9 @@ constexpr u32 lhu(u32 rd, u32 rs1, i32 imm) {
 constexpr u32 sb(u32 rs2, u32 rs1, i32 imm) {
     return s_type(imm, rs2, rs1, 0, 0x23);
 }
+constexpr u32 sw(u32 rs2, u32 rs1, i32 imm) {
+    return s_type(imm, rs2, rs1, 2, 0x23);
+}
 constexpr u32 blt(u32 rs1, u32 rs2, i32 imm) {
     return b_type(imm, rs2, rs1, 4);
 }
@@ -270,6 +273,31 @@ TEST_F(JitTest, BlocksOfOnePageLinkIntoEachOther) {
     EXPECT_EQ(jit.hart.csrs().mcause, 11u);
     EXPECT_EQ(jit.hart.csrs().mepc, kBase + 32);
     EXPECT_EQ(jit.compiler->blocks_compiled(), 4u);  // A, B, C and the trap loop, once each
+}
+
+// Calls and returns (JALR) and jumps to another page leave compiled code through the shared
+// jump-cache lookup, which chains straight into the target's host code.
+TEST_F(JitTest, CallsAcrossPagesChainAndStopExactlyAtTheBudget) {
+    put(kBase, {jalr(1, 5, 0), addi(7, 7, 1), blt(7, 4, -8), kEcall});
+    put(kBase + 0x1000, {addi(2, 2, 1), jalr(0, 1, 0)});
+    // 1000 calls would take 5000 instructions: the budget ends mid-loop, at the block
+    // boundary where the interpreter stops too (run() compares pc and instret).
+    run(2999, {{4, 1000}, {5, kBase + 0x1000}});
+    EXPECT_EQ(jit.hart.instret(), 3000u);
+    EXPECT_EQ(jit.hart.x(2), 600u);
+}
+
+TEST_F(JitTest, CodeWrittenBetweenCallsRunsOnTheNextCall) {
+    // f (another page) is called through JALR five times; after the first call the caller
+    // overwrites f's first instruction. The store retires f's block, so the lookup in
+    // compiled code can no longer find it and the new instruction runs.
+    put(kBase, {jalr(1, 5, 0), addi(7, 7, 1), sw(6, 5, 0), blt(7, 4, -12), kEcall});
+    put(kBase + 0x1000, {addi(2, 2, 1), jalr(0, 1, 0)});
+    run(1000, {{4, 5}, {5, kBase + 0x1000}, {6, addi(2, 2, 100)}});
+    EXPECT_EQ(jit.hart.x(2), 401u);
+    EXPECT_EQ(jit.hart.x(7), 5u);
+    EXPECT_EQ(jit.hart.csrs().mcause, 11u);
+    EXPECT_EQ(jit.hart.csrs().mepc, kBase + 16);
 }
 
 TEST_F(JitTest, UnsupportedInstructionEndsThePrefixAndTheInterpreterFinishes) {
