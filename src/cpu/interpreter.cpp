@@ -3,7 +3,9 @@
 // loads and stores hit the software TLB inline. Anything rare leaves through a slow path.
 #include <bit>
 
+#include <thread>
 #include "cpu/fpu.hpp"
+
 #include "cpu/hart.hpp"
 
 namespace rvisor::cpu {
@@ -78,8 +80,8 @@ RunResult Hart::run(u64 max_instructions) {
         if (!dispatch_ready.load(std::memory_order_relaxed)) {
             for (auto& d : dispatch) d = &&op_Illegal;
 #define RVISOR_IMPL(name) dispatch[static_cast<unsigned>(isa::Op::name)] = &&op_##name;
-#include "cpu/interpreter_ops.inc"
 #include "cpu/interpreter_fp_ops.inc"
+#include "cpu/interpreter_ops.inc"
 #undef RVISOR_IMPL
             dispatch[static_cast<unsigned>(ExecOp::EndOfBlock)] = &&op_EndOfBlock;
             dispatch_ready.store(true, std::memory_order_release);
@@ -518,11 +520,17 @@ RunResult Hart::run(u64 max_instructions) {
     }
 
     op_Fence:
+        // Zihintpause: PAUSE is FENCE pred=W succ=0 (imm 0x010). Guests execute it in spin
+        // loops (Linux's cpu_relax()); giving the host core away lets a descheduled vCPU
+        // holding the lock run, which matters when vCPUs outnumber host cores.
+        if (RVISOR_UNLIKELY(in->imm == 0x010)) std::this_thread::yield();
         // RVWMO on an x86-64 host (TSO): only ordering earlier stores before later loads
         // (pred has W, succ has R; imm = pred<<4 | succ, bits i o r w) needs a host fence;
         // every other ordering x86 already keeps, so a compiler barrier suffices.
-        if ((in->imm & 0x10) && (in->imm & 0x02)) std::atomic_thread_fence(std::memory_order_seq_cst);
-        else std::atomic_signal_fence(std::memory_order_seq_cst);
+        if ((in->imm & 0x10) && (in->imm & 0x02))
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+        else
+            std::atomic_signal_fence(std::memory_order_seq_cst);
         NEXT();
     op_FenceI:
         // Stores into cached code already invalidated the affected blocks (hart_memory.cpp),
@@ -603,8 +611,10 @@ RunResult Hart::run(u64 max_instructions) {
         if (priv_ == PrivMode::User ||
             (priv_ == PrivMode::Supervisor && (csr_.mstatus & mstatus::kTvm)))
             goto illegal;
-        if (in->rs1 != 0) flush_translation_page(RS1);
-        else flush_translations();
+        if (in->rs1 != 0)
+            flush_translation_page(RS1);
+        else
+            flush_translations();
         END_BLOCK_AT(pc + in->len);
 
     op_EndOfBlock:
@@ -612,16 +622,16 @@ RunResult Hart::run(u64 max_instructions) {
         instret_ += in - first;
         goto block_done;
 
-    // ---- F and D: handlers in interpreter_fp.inc, arithmetic in fpu.cpp ----
+        // ---- F and D: handlers in interpreter_fp.inc, arithmetic in fpu.cpp ----
 // FP_BEGIN(): the op traps as illegal when mstatus.FS is Off (privileged spec 3.1.6.6).
 // FP_RM(var): the effective rounding mode; rm 7 means frm, and an invalid frm is illegal.
 // FP_DIRTY(): marks FS Dirty after writing an f register or fflags.
 #define FR(n) f_[n]
-#define FP_BEGIN()                                                  \
-    do {                                                            \
-        if ((csr_.mstatus & mstatus::kFs) == 0) goto illegal;       \
+#define FP_BEGIN()                                            \
+    do {                                                      \
+        if ((csr_.mstatus & mstatus::kFs) == 0) goto illegal; \
     } while (0)
-#define FP_RM(var)                                                  \
+#define FP_RM(var)                                                      \
     const unsigned var = in->rm == 7 ? ((csr_.fcsr >> 5) & 7) : in->rm; \
     if (var > 4) goto illegal
 #define FP_DIRTY() (csr_.mstatus |= mstatus::kFs | mstatus::kSd)

@@ -175,7 +175,10 @@ class BlockEmitter : public Xbyak::CodeGenerator {
     // Emits the block's first `n` instructions; returns false if none can be compiled.
     bool emit(const Block& b) {
         unsigned n = 0;
-        while (n < b.insns.size() && compilable(b.insns[n].op)) ++n;
+        // PAUSE (FENCE imm 0x010) yields the host thread: the interpreter runs it.
+        while (n < b.insns.size() && compilable(b.insns[n].op) &&
+               !(b.insns[n].op == Op::Fence && b.insns[n].imm == 0x010))
+            ++n;
         const bool whole = n == b.insns.size() - 1;  // everything before EndOfBlock
         if (n == 0) return false;
         host_insns_ = n;

@@ -41,7 +41,7 @@ struct DeviceTreeConfig {
     // single-letter extensions in canonical order + "_"-joined multi-letter ones), so the two
     // properties cannot disagree.
     std::vector<std::string> isa_extensions = {"i", "m",      "a",     "f",        "d",
-                                               "c", "zicntr", "zicsr", "zifencei", "sstc"};
+                                               "c", "zicntr", "zicsr", "zifencei", "zihintpause", "sstc"};
     std::string mmu_type = "riscv,sv57";  // the largest satp mode the MMU supports
 
     // PLIC sources (riscv,ndev: interrupt ids 1..plic_ndev) and the devices' lines on it.

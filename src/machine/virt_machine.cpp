@@ -59,9 +59,10 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     // cannot boot rather than letting the guest fail obscurely.
     const u64 min_memory = (32ULL << 20) + config_.cpus * (2ULL << 20);
     if (config_.memory < min_memory)
-        throw BootError("memory: " + std::to_string(config_.memory >> 20) + " MiB is too small for " +
-                        std::to_string(config_.cpus) + " vCPU(s); at least " +
-                        std::to_string(min_memory >> 20) + " MiB is needed");
+        throw BootError("memory: " + std::to_string(config_.memory >> 20) +
+                        " MiB is too small for " + std::to_string(config_.cpus) +
+                        " vCPU(s); at least " + std::to_string(min_memory >> 20) +
+                        " MiB is needed");
     ram_ = snapshot ? snapshot->map_ram(map(Region::Dram).base)
                     : std::make_unique<mem::GuestRam>(map(Region::Dram).base, config_.memory);
     bus_ = std::make_unique<mem::Bus>(*ram_);
@@ -71,7 +72,8 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     for (unsigned i = 0; i < config_.cpus; ++i) {
         harts_.push_back(std::make_unique<cpu::Hart>(*bus_, i));
         harts_.back()->set_time_source([this] { return timebase_.now(); });
-        if (auto c = attach_engine(*harts_.back(), config_.engine, config_.check_jit))
+        if (auto c = attach_engine(*harts_.back(), resolve_engine(config_.engine, config_.cpus),
+                                   config_.check_jit))
             compilers_.push_back(std::move(c));
         hart_ptrs.push_back(harts_.back().get());
     }

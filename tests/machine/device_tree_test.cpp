@@ -205,15 +205,15 @@ TEST_P(DeviceTreeHarts, OneCpuNodePerHart) {
 
     const auto cpus = t.children_of_type("/cpus", "cpu");
     ASSERT_EQ(cpus.size(), harts);
-    const std::vector<std::string> extensions = {"i", "m",      "a",     "f",        "d",
-                                                 "c", "zicntr", "zicsr", "zifencei", "sstc"};
+    const std::vector<std::string> extensions = {
+        "i", "m", "a", "f", "d", "c", "zicntr", "zicsr", "zifencei", "zihintpause", "sstc"};
     for (unsigned h = 0; h < harts; ++h) {
         const std::string cpu = "/cpus/cpu@" + hex(h);
         EXPECT_EQ(cpus[h], "cpu@" + hex(h));
         EXPECT_EQ(t.cells(cpu, "reg"), std::vector<u32>{h});
         EXPECT_EQ(t.string(cpu, "status"), "okay");
         EXPECT_EQ(t.string(cpu, "compatible"), "riscv");
-        EXPECT_EQ(t.string(cpu, "riscv,isa"), "rv64imafdc_zicntr_zicsr_zifencei_sstc");
+        EXPECT_EQ(t.string(cpu, "riscv,isa"), "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_sstc");
         EXPECT_EQ(t.string(cpu, "riscv,isa-base"), "rv64i");
         EXPECT_EQ(t.strings(cpu, "riscv,isa-extensions"), extensions);
         EXPECT_EQ(t.string(cpu, "mmu-type"), "riscv,sv57");
@@ -377,7 +377,7 @@ TEST(DeviceTree, ConfigurableCpuProperties) {
 
 TEST(DeviceTree, IsaStringIsDerivedFromTheExtensionList) {
     EXPECT_EQ(riscv_isa_string(DeviceTreeConfig{}.isa_extensions),
-              "rv64imafdc_zicntr_zicsr_zifencei_sstc");
+              "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_sstc");
     // Single letters go in canonical order whatever the list order; multi-letter keep theirs.
     EXPECT_EQ(riscv_isa_string({"c", "zifencei", "i", "m"}), "rv64imc_zifencei");
     EXPECT_EQ(riscv_isa_string({"i"}), "rv64i");
@@ -469,8 +469,8 @@ TEST(DeviceTree, LargeTreesGrowTheBuffer) {
     EXPECT_EQ(fdt_totalsize(t.fdt()), t.blob().size());
     EXPECT_EQ(t.string("/chosen", "bootargs"), c.bootargs);
     EXPECT_EQ(t.strings("/cpus/cpu@3f", "riscv,isa-extensions"), c.isa_extensions);
-    EXPECT_EQ(t.string("/cpus/cpu@3f", "riscv,isa").substr(0, 40),
-              "rv64imafdc_zicntr_zicsr_zifencei_sstc_zx");
+    EXPECT_EQ(t.string("/cpus/cpu@3f", "riscv,isa").substr(0, 52),
+              "rv64imafdc_zicntr_zicsr_zifencei_zihintpause_sstc_zx");
 }
 
 // ---- dtc as an independent checker ----
