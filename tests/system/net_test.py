@@ -55,7 +55,10 @@ def switch_test(rvisor):
         ready(a)
         ready(b)
         for vm, ip in ((a, "10.0.0.1"), (b, "10.0.0.2")):
+            # operstate turns "up" a moment after `ip link set up` (the link watch runs later).
             out = vm.run(f"ip addr add {ip}/24 dev eth0 && ip link set eth0 up && "
+                         "for i in $(seq 100); do [ $(cat /sys/class/net/eth0/operstate) = up ] "
+                         "&& break; sleep 0.05; done; "
                          "cat /sys/class/net/eth0/address /sys/class/net/eth0/operstate")
             assert "up" in out, f"eth0 not up on {ip}: {out!r}"
         # The MACs derived from the names (machine/nic_config.cpp derive_mac).
