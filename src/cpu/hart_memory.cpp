@@ -366,11 +366,13 @@ Block* Hart::decode_block(u64 ppc) {
 
     // From now on stores to this page must invalidate its blocks: take it off the fast path,
     // here and (through the event log) in every other hart's TLB.
+    // A page already marked has no write entries left anywhere (none are filled for it).
     const u64 ppage = ppc & ~0xfffULL;
-    if (!(ram_.set_page_flags(ppc, mem::kPageHasCode) & mem::kPageHasCode))
+    if (!(ram_.set_page_flags(ppc, mem::kPageHasCode) & mem::kPageHasCode)) {
         ram_.code_events().publish(
             {ppage, static_cast<u32>(hart_id_), mem::CodeEvent::Kind::Marked});
-    for (SoftTlb& t : tlbs_) t.flush_physical_writes(ppage);
+        for (SoftTlb& t : tlbs_) t.flush_physical_writes(ppage);
+    }
     return blocks_.insert(std::move(block));
 }
 

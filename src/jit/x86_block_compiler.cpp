@@ -875,6 +875,11 @@ void X86BlockCompiler::link(void* site, Block& next) {
     auto* p = static_cast<u8*>(site);
     const i64 rel = static_cast<const u8*>(next.host_code) - (p + 5);
     const auto rel32 = static_cast<i32>(rel);
+    // A linked site still exits when an event or the next check is due, and the loop offers
+    // it again: record each link once, or links_in grows by one per timer check.
+    i32 current;
+    std::memcpy(&current, p + 1, 4);
+    if (current == rel32) return;
     std::memcpy(p + 1, &rel32, 4);
     next.links_in.push_back(site);
 }
