@@ -634,6 +634,7 @@ TEST_F(VirtioBlkTest, SaveLoadRoundTripsTransportAndQueuePositions) {
 
 TEST_F(VirtioBlkTest, LoadRefusesAnotherDeviceType) {
     start();
+    transport->pause();  // save() wants an idle device (virtio_mmio.hpp)
     mem::StateWriter w;
     transport->save(w);
     std::vector<u8> bytes = w.take();
@@ -646,6 +647,7 @@ TEST_F(VirtioBlkTest, LoadRefusesAnotherDeviceType) {
 
 TEST_F(VirtioBlkTest, LoadRefusesRingsOutsideRam) {
     start();
+    transport->pause();  // save() wants an idle device (virtio_mmio.hpp)
     mem::StateWriter w;
     transport->save(w);
     // Move the avail ring past the end of RAM in a copy of the state.

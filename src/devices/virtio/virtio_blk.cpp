@@ -67,13 +67,9 @@ VirtioBlk::VirtioBlk(std::unique_ptr<storage::BlockBackend> backend, std::string
     put<u32>(cfg, kCfgMaxWriteZeroesSectors, kMaxDiscardSectors);
     put<u32>(cfg, kCfgMaxWriteZeroesSeg, 1);
     put<u8>(cfg, kCfgWriteZeroesMayUnmap, 1);
-    thread_ = std::jthread([this](std::stop_token st) { io_thread(st); });
 }
 
-VirtioBlk::~VirtioBlk() {
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
-}
+VirtioBlk::~VirtioBlk() = default;  // worker_ joins the I/O thread first
 
 u64 VirtioBlk::device_features() const {
     u64 f = kBlkSizeMax | kBlkSegMax | kBlkBlkSize | kBlkFlush;
@@ -99,67 +95,32 @@ void VirtioBlk::read_config(u64 offset, std::span<u8> out) {
 }
 
 void VirtioBlk::activate(VirtioHost& host, u64) {
-    std::lock_guard lock(mu_);
-    host_ = &host;
-    active_ = true;
-    kicked_ = true;  // serve whatever the driver queued before DRIVER_OK
-    stop_batch_ = paused_;
-    wake_.notify_all();
+    worker_.activate(host);
 }
 
 void VirtioBlk::queue_notify(unsigned q) {
-    if (q != 0) return;
-    std::lock_guard lock(mu_);
-    if (!active_) return;
-    kicked_ = true;
-    wake_.notify_all();
+    if (q == 0) worker_.kick();
 }
 
 void VirtioBlk::reset() {
-    std::unique_lock lock(mu_);
-    active_ = false;
-    kicked_ = false;
-    stop_batch_ = true;
-    idle_.wait(lock, [this] { return !busy_; });
-    host_ = nullptr;
+    worker_.reset();
 }
 
 void VirtioBlk::pause() {
-    std::unique_lock lock(mu_);
-    paused_ = true;
-    stop_batch_ = true;
-    idle_.wait(lock, [this] { return !busy_; });
+    worker_.pause();
 }
 
 void VirtioBlk::resume() {
-    std::lock_guard lock(mu_);
-    if (!paused_) return;
-    paused_ = false;
-    stop_batch_ = false;
-    // A batch cut short by pause() may have left chains in the ring, and kicks during the
-    // pause were only recorded: look at the ring again.
-    kicked_ = true;
-    wake_.notify_all();
+    worker_.resume();
 }
 
-void VirtioBlk::io_thread(std::stop_token stop) {
-    std::unique_lock lock(mu_);
-    for (;;) {
-        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_ && !paused_; })) return;
-        kicked_ = false;
-        busy_ = true;
-        VirtioHost* host = host_;
-        lock.unlock();
-        if (Virtqueue* vq = host->queue(0)) process(*host, *vq);
-        lock.lock();
-        busy_ = false;
-        idle_.notify_all();
-    }
+void VirtioBlk::serve(VirtioHost& host) {
+    if (Virtqueue* vq = host.queue(0)) process(host, *vq);
 }
 
 void VirtioBlk::process(VirtioHost& host, Virtqueue& vq) {
     for (;;) {
-        while (!stop_batch_) {
+        while (!worker_.stop_requested()) {
             const Virtqueue::Pop r = vq.pop(chain_);
             if (r == Virtqueue::Pop::Empty) break;
             if (r == Virtqueue::Pop::Error) {
@@ -179,7 +140,7 @@ void VirtioBlk::process(VirtioHost& host, Virtqueue& vq) {
             }
         }
         if (vq.needs_interrupt()) host.notify_used();
-        if (stop_batch_ || !vq.arm_notification()) return;
+        if (worker_.stop_requested() || !vq.arm_notification()) return;
     }
 }
 

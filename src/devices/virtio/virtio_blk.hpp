@@ -10,21 +10,20 @@
 // DEVICE_NEEDS_RESET, as it does for a malformed ring (see virtqueue.hpp).
 //
 // Threading: the backend is synchronous and may be slow, so no I/O happens on a vCPU thread.
-// queue_notify() (a vCPU thread) only wakes the device's I/O thread, which walks the avail
-// ring, calls the backend, publishes used entries and raises the interrupt. reset() waits
-// for the I/O thread to finish the request in hand.
+// queue_notify() (a vCPU thread) only kicks the device's VirtioIoWorker, whose thread walks
+// the avail ring, calls the backend, publishes used entries and raises the interrupt.
+// reset() and pause() wait for the I/O thread to finish the request in hand (the worker's
+// quiesce protocol, virtio_io_worker.hpp).
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/types.hpp"
 #include "devices/virtio/virtio_device.hpp"
+#include "devices/virtio/virtio_io_worker.hpp"
 #include "devices/virtio/virtqueue.hpp"
 #include "storage/block_backend.hpp"
 
@@ -63,7 +62,7 @@ struct BlkStats {
     u64 errors = 0;
 };
 
-class VirtioBlk final : public VirtioDevice {
+class VirtioBlk final : public VirtioDevice, private VirtioIoWork {
   public:
     static constexpr u16 kQueueSize = 256;
     static constexpr u32 kSizeMax = 1u << 20;            // bytes per data segment
@@ -90,7 +89,8 @@ class VirtioBlk final : public VirtioDevice {
     BlkStats stats() const;
 
   private:
-    void io_thread(std::stop_token stop);
+    // VirtioIoWork, on the I/O thread: serves the request queue.
+    void serve(VirtioHost& host) override;
     void process(VirtioHost& host, Virtqueue& vq);
     // Serves one chain; returns false when it has no usable status byte.
     bool handle(const Chain& chain, u32& written);
@@ -100,16 +100,6 @@ class VirtioBlk final : public VirtioDevice {
     const std::unique_ptr<storage::BlockBackend> backend_;
     const std::string serial_;
     std::array<u8, 60> config_{};  // the config layout up to write_zeroes_may_unmap
-
-    std::mutex mu_;  // guards the fields below
-    std::condition_variable_any wake_;
-    std::condition_variable idle_;
-    VirtioHost* host_ = nullptr;
-    bool active_ = false;
-    bool kicked_ = false;
-    bool busy_ = false;
-    bool paused_ = false;                  // pause(): the I/O thread stays idle
-    std::atomic<bool> stop_batch_{false};  // reset() or pause() wants the I/O thread to stop soon
 
     // I/O thread only: the chain in hand and its data buffers.
     Chain chain_;
@@ -125,7 +115,7 @@ class VirtioBlk final : public VirtioDevice {
     std::atomic<u64> flushes_{0};
     std::atomic<u64> errors_{0};
 
-    std::jthread thread_;  // last: started after, and stopped before, everything above
+    VirtioIoWorker worker_{*this};  // last: started after, and stopped before, everything above
 };
 
 }  // namespace rvisor::devices::virtio

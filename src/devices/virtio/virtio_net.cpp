@@ -9,14 +9,11 @@ VirtioNet::VirtioNet(net::EthernetSwitch& sw, std::array<u8, 6> mac) : switch_(s
     std::copy(mac.begin(), mac.end(), config_.begin());
     const u16 status = kNetSLinkUp;
     std::memcpy(config_.data() + 6, &status, 2);
-    thread_ = std::jthread([this](std::stop_token st) { io_thread(st); });
     port_ = switch_.attach(*this);
 }
 
 VirtioNet::~VirtioNet() {
-    switch_.detach(port_);  // no deliver() after this
-    thread_.request_stop();
-    if (thread_.joinable()) thread_.join();
+    switch_.detach(port_);  // no deliver() after this; then worker_ joins the I/O thread
 }
 
 NetStats VirtioNet::stats() const {
@@ -34,58 +31,54 @@ void VirtioNet::read_config(u64 offset, std::span<u8> out) {
 }
 
 void VirtioNet::activate(VirtioHost& host, u64) {
-    std::lock_guard lock(mu_);
-    host_ = &host;
-    active_ = true;
-    rx_broken_ = false;
-    kicked_ = true;  // send whatever the driver queued before DRIVER_OK
-    stop_batch_ = paused_;
-    wake_.notify_all();
+    {
+        std::lock_guard lock(rx_mu_);
+        rx_host_ = &host;
+        rx_broken_ = false;
+    }
+    worker_.activate(host);  // sends whatever the driver queued before DRIVER_OK
 }
 
 void VirtioNet::queue_notify(unsigned q) {
     // An rx kick needs nothing: buffers are taken when a frame arrives.
-    if (q != kTxQueue) return;
-    std::lock_guard lock(mu_);
-    if (!active_) return;
-    kicked_ = true;
-    wake_.notify_all();
+    if (q == kTxQueue) worker_.kick();
 }
 
 void VirtioNet::reset() {
-    std::unique_lock lock(mu_);
-    active_ = false;
-    kicked_ = false;
-    stop_batch_ = true;
-    idle_.wait(lock, [this] { return !busy_; });
-    host_ = nullptr;
+    {
+        // deliver() holds rx_mu_ while it writes guest RAM: none is under way after this.
+        std::lock_guard lock(rx_mu_);
+        rx_host_ = nullptr;
+    }
+    worker_.reset();
 }
 
 void VirtioNet::pause() {
-    std::unique_lock lock(mu_);
-    paused_ = true;  // deliver() holds mu_ while it writes guest RAM: none is under way now
-    stop_batch_ = true;
-    idle_.wait(lock, [this] { return !busy_; });
+    {
+        std::lock_guard lock(rx_mu_);  // as in reset()
+        rx_paused_ = true;
+    }
+    worker_.pause();
 }
 
 void VirtioNet::resume() {
-    std::lock_guard lock(mu_);
-    if (!paused_) return;
-    paused_ = false;
-    stop_batch_ = false;
-    kicked_ = true;  // tx chains queued during the pause (or left by a cut batch)
-    wake_.notify_all();
+    {
+        std::lock_guard lock(rx_mu_);
+        rx_paused_ = false;
+    }
+    worker_.resume();  // tx chains queued during the pause (or left by a cut batch)
 }
 
 void VirtioNet::deliver(std::span<const u8> frame) {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(rx_mu_);
     // A paused VM's RAM must not change (it may be being snapshotted): the frame is lost, as
     // on a wire to a stopped machine.
-    if (!active_ || rx_broken_ || paused_) {
+    if (!rx_host_ || rx_broken_ || rx_paused_) {
         ++rx_dropped_;
         return;
     }
-    Virtqueue* vq = host_->queue(kRxQueue);
+    VirtioHost& host = *rx_host_;
+    Virtqueue* vq = host.queue(kRxQueue);
     if (!vq) {
         ++rx_dropped_;
         return;
@@ -95,7 +88,7 @@ void VirtioNet::deliver(std::span<const u8> frame) {
         ++rx_dropped_;
         if (r == Virtqueue::Pop::Error) {
             rx_broken_ = true;
-            host_->needs_reset();
+            host.needs_reset();
         }
         return;
     }
@@ -130,31 +123,20 @@ void VirtioNet::deliver(std::span<const u8> frame) {
         ++rx_dropped_;
     }
     vq->push(rx_chain_, written);
-    if (vq->needs_interrupt()) host_->notify_used();
+    if (vq->needs_interrupt()) host.notify_used();
     if (!in_ram) {
         rx_broken_ = true;
-        host_->needs_reset();
+        host.needs_reset();
     }
 }
 
-void VirtioNet::io_thread(std::stop_token stop) {
-    std::unique_lock lock(mu_);
-    for (;;) {
-        if (!wake_.wait(lock, stop, [this] { return kicked_ && active_ && !paused_; })) return;
-        kicked_ = false;
-        busy_ = true;
-        VirtioHost* host = host_;
-        lock.unlock();
-        if (Virtqueue* vq = host->queue(kTxQueue)) process_tx(*host, *vq);
-        lock.lock();
-        busy_ = false;
-        idle_.notify_all();
-    }
+void VirtioNet::serve(VirtioHost& host) {
+    if (Virtqueue* vq = host.queue(kTxQueue)) process_tx(host, *vq);
 }
 
 void VirtioNet::process_tx(VirtioHost& host, Virtqueue& vq) {
     for (;;) {
-        while (!stop_batch_) {
+        while (!worker_.stop_requested()) {
             const Virtqueue::Pop r = vq.pop(tx_chain_);
             if (r == Virtqueue::Pop::Empty) break;
             if (r == Virtqueue::Pop::Error) {
@@ -180,7 +162,7 @@ void VirtioNet::process_tx(VirtioHost& host, Virtqueue& vq) {
             if (sendable) switch_.send(port_, std::span<const u8>(frame_).subspan(kNetHdrBytes));
         }
         if (vq.needs_interrupt()) host.notify_used();
-        if (stop_batch_ || !vq.arm_notification()) return;
+        if (worker_.stop_requested() || !vq.arm_notification()) return;
     }
 }
 

@@ -7,8 +7,9 @@
 // num_buffers = 1. The header is the VERSION_1 one, 12 bytes (section 5.1.6), on every frame
 // in both directions.
 //
-// TX: queue_notify(1) (a vCPU thread) wakes the device's I/O thread, which pops tx chains,
-// strips the header, hands the frame to the switch and returns the chain (used length 0).
+// TX: queue_notify(1) (a vCPU thread) kicks the device's VirtioIoWorker, whose thread pops
+// tx chains, strips the header, hands the frame to the switch and returns the chain (used
+// length 0).
 // A chain whose frame is shorter than an Ethernet header or longer than kMaxFrame is dropped.
 //
 // RX: deliver() runs on whatever thread sent the frame into the switch. It pops one rx chain,
@@ -20,21 +21,25 @@
 // Errors: a malformed ring, or a descriptor pointing outside guest RAM, set
 // DEVICE_NEEDS_RESET (section 2.1.2); the device then stops using that queue.
 //
-// Locking: `mu_` guards the activation state and the rx queue. deliver() holds it while it
-// writes guest RAM, so reset() (which takes it, and waits for the I/O thread) guarantees that
-// no guest memory is touched once it returns. The I/O thread calls the switch without `mu_`
-// (the switch calls deliver() with its own lock held; see net/ethernet_switch.hpp).
+// Locking: the worker (virtio_io_worker.hpp) owns the tx side: the I/O thread, the kick and
+// the quiesce protocol. `rx_mu_` guards the rx side: its activation state and the rx queue.
+// deliver() holds `rx_mu_` while it writes guest RAM, so reset() and pause() (which take it,
+// mark rx stopped, release it, then wait for the worker) guarantee that no guest memory is
+// touched once they return. The two locks are never nested: `rx_mu_` is never held while
+// calling the worker or the switch, and the worker holds its lock neither while it runs the
+// tx batch nor while it waits. So the I/O thread may call the switch, which calls deliver()
+// (of other ports: no hairpin) with its own lock held, see net/ethernet_switch.hpp; the
+// order is switch lock, then `rx_mu_`.
 #pragma once
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "base/types.hpp"
 #include "devices/virtio/virtio_device.hpp"
+#include "devices/virtio/virtio_io_worker.hpp"
 #include "devices/virtio/virtqueue.hpp"
 #include "net/ethernet_switch.hpp"
 
@@ -61,7 +66,7 @@ struct NetStats {
     u64 tx_dropped = 0;
 };
 
-class VirtioNet final : public VirtioDevice, private net::NetPort {
+class VirtioNet final : public VirtioDevice, private net::NetPort, private VirtioIoWork {
   public:
     static constexpr u16 kQueueSize = 256;
     static constexpr unsigned kRxQueue = 0;
@@ -95,7 +100,8 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     // net::NetPort: a frame from the switch.
     void deliver(std::span<const u8> frame) override;
 
-    void io_thread(std::stop_token stop);
+    // VirtioIoWork, on the I/O thread: sends what the tx queue holds.
+    void serve(VirtioHost& host) override;
     void process_tx(VirtioHost& host, Virtqueue& vq);
     // Copies the frame of a tx chain into frame_; false when a buffer is outside RAM.
     bool gather_tx(const Chain& chain);
@@ -103,19 +109,13 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     net::EthernetSwitch& switch_;
     std::array<u8, 8> config_{};  // mac[6], le16 status
 
-    std::mutex mu_;  // guards the fields below
-    std::condition_variable_any wake_;
-    std::condition_variable idle_;
-    VirtioHost* host_ = nullptr;
-    bool active_ = false;
-    bool kicked_ = false;
-    bool busy_ = false;
+    std::mutex rx_mu_;               // guards the fields below (the rx side)
+    VirtioHost* rx_host_ = nullptr;  // non-null while active
     bool rx_broken_ = false;
-    bool paused_ = false;  // pause(): no tx processing, received frames dropped
+    bool rx_paused_ = false;  // pause(): received frames dropped
     Chain rx_chain_;
-    std::atomic<bool> stop_batch_{false};
     std::atomic<u64> rx_dropped_{0};
-    // Updated once per frame (rx under mu_, tx by the I/O thread); relaxed is enough.
+    // Updated once per frame (rx under rx_mu_, tx by the I/O thread); relaxed is enough.
     std::atomic<u64> rx_bytes_{0};
     std::atomic<u64> rx_frames_{0};
     std::atomic<u64> tx_bytes_{0};
@@ -126,8 +126,8 @@ class VirtioNet final : public VirtioDevice, private net::NetPort {
     Chain tx_chain_;
     std::vector<u8> frame_;
 
-    std::jthread thread_;         // started after everything above
-    net::SwitchPortId port_ = 0;  // attached last, detached first
+    VirtioIoWorker worker_{*this};  // started after everything above, stopped after detach
+    net::SwitchPortId port_ = 0;    // attached last, detached first
 };
 
 }  // namespace rvisor::devices::virtio
