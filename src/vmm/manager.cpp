@@ -369,17 +369,29 @@ json Manager::stop(const std::string& name) {
 }
 
 json Manager::pause(const std::string& name) {
+    return transition_via_api(name, "running", "paused", "Paused");
+}
+
+json Manager::resume(const std::string& name) {
+    return transition_via_api(name, "paused", "running", "Resumed");
+}
+
+json Manager::transition_via_api(const std::string& name, const std::string& from,
+                                 const std::string& to, const char* api_state) {
     std::unique_lock lock(mutex_);
     auto vm = find_locked(name);
-    if (vm->rt.state != "running")
-        throw ApiError(409, "VM '" + name + "' is not running (it is " + vm->rt.state + ")");
+    // "not running" / "not paused": the state the operation needs, as an adjective.
+    if (vm->rt.state != from)
+        throw ApiError(409, "VM '" + name + "' is not " + from + " (it is " + vm->rt.state + ")");
+    // A paused VM always has the API (paused is only reached through it): for resume this
+    // never fires.
     if (!vm->rt.api)
         throw ApiError(501, "VM '" + name + "' has no per-VM API (rvisor run lacks --api-sock)");
     if (vm->busy) throw ApiError(409, "VM '" + name + "' is busy with another operation");
     vm->busy = true;
     lock.unlock();
     try {
-        VmApiClient(vm_file(name, "api.sock")).set_state("Paused");
+        VmApiClient(vm_file(name, "api.sock")).set_state(api_state);
     } catch (...) {
         lock.lock();
         vm->busy = false;
@@ -387,32 +399,9 @@ json Manager::pause(const std::string& name) {
     }
     lock.lock();
     vm->busy = false;
-    if (vm->rt.state == "running") {
-        vm->rt.state = "paused";
-        save_runtime_locked(*vm);
-    }
-    return view_locked(*vm);
-}
-
-json Manager::resume(const std::string& name) {
-    std::unique_lock lock(mutex_);
-    auto vm = find_locked(name);
-    if (vm->rt.state != "paused")
-        throw ApiError(409, "VM '" + name + "' is not paused (it is " + vm->rt.state + ")");
-    if (vm->busy) throw ApiError(409, "VM '" + name + "' is busy with another operation");
-    vm->busy = true;
-    lock.unlock();
-    try {
-        VmApiClient(vm_file(name, "api.sock")).set_state("Resumed");
-    } catch (...) {
-        lock.lock();
-        vm->busy = false;
-        throw;
-    }
-    lock.lock();
-    vm->busy = false;
-    if (vm->rt.state == "paused") {
-        vm->rt.state = "running";
+    // The process may have ended meanwhile; its end is recorded and wins.
+    if (vm->rt.state == from) {
+        vm->rt.state = to;
         save_runtime_locked(*vm);
     }
     return view_locked(*vm);

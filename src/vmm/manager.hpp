@@ -78,6 +78,10 @@ class Manager {
     void load_snapshot_locked(const std::shared_ptr<Vm>& vm, const std::string& path,
                               std::unique_lock<std::mutex>& lock);
     bool wait_inactive(Vm& vm, std::unique_lock<std::mutex>& lock, int timeout_ms);
+    // pause and resume: from state `from` to `to` through the VM's API (`api_state` is
+    // Firecracker's PATCH /vm state), with the VM marked busy while the call is in flight.
+    nlohmann::json transition_via_api(const std::string& name, const std::string& from,
+                                      const std::string& to, const char* api_state);
     void on_process_end(const std::string& name);
     void supervise();
     void wake_supervisor();
