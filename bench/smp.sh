@@ -10,13 +10,15 @@
 #     --cpus LIST   vCPU counts to measure (default "1 2 4"; the first is the speed-up base)
 #     --timeout SEC give up on a VM after SEC seconds (default 200)
 #     --build DIR   where rvisor is built (default build)
+#     --engine E    rvisor's --engine (jit, interp, auto; default: rvisor's default)
+#     --qemu 0      skip QEMU (default 1)
 # The guest's busybox `date` has no %N, so the script times itself with /proc/uptime (10 ms
 # resolution, the guest's clock). Console logs: $TMPDIR/rvisor-smp.*.log (kept on failure).
 # Exit code: 0 when every available VM ran the workload, 1 otherwise, 2 for bad arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-count=512 procs=4 cpus="1 2 4" timeout=200 build=build
+count=512 procs=4 cpus="1 2 4" timeout=200 build=build engine="" qemu=1
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || { echo "smp.sh: $1 needs a value (see the header of $0)" >&2; exit 2; }
     case "$1" in
@@ -25,6 +27,8 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=$2 ;;
         --timeout) timeout=$2 ;;
         --build) build=$2 ;;
+        --engine) engine=$2 ;;
+        --qemu) qemu=$2 ;;
         *) echo "smp.sh: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
     esac
     shift 2
@@ -78,13 +82,15 @@ status=0
 rvisor=$build/src/cli/rvisor
 if [ -x "$rvisor" ]; then
     for n in $cpus; do
-        measure rvisor "$n" "$rvisor" run --cpus "$n" --timeout "$timeout" \
+        measure rvisor "$n" "$rvisor" run --cpus "$n" ${engine:+--engine "$engine"} --timeout "$timeout" \
             --kernel "$kernel" --initrd "$initrd" --append "$append" || status=1
     done
 else
     echo "rvisor: not built ($rvisor)"
 fi
-if command -v qemu-system-riscv64 >/dev/null; then
+if [ "$qemu" != 1 ]; then
+    echo "qemu: skipped (--qemu 0)"
+elif command -v qemu-system-riscv64 >/dev/null; then
     bios=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin
     [ -f "$bios" ] || bios=default
     for n in $cpus; do

@@ -114,8 +114,8 @@ void add_exec_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--memory", opts->memory, "guest RAM size (default 128M)");
     cmd->add_flag("--stats", opts->stats, "print instructions retired and MIPS to stderr");
     cmd->add_option("--engine", opts->engine,
-                    "execution engine: jit (x86-64 JIT for hot blocks; the default for one vCPU) "
-                    "or interp (the interpreter; the default for several vCPUs)")
+                    "execution engine: jit (x86-64 JIT for hot blocks, the interpreter for the "
+                    "rest; the default on x86-64) or interp (the interpreter alone)")
         ->check(CLI::IsMember({"interp", "jit"}));
     cmd->add_flag("--check", opts->check_jit,
                   "with --engine jit: run every compiled block in the interpreter too and stop "

@@ -256,8 +256,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
     cmd->add_option("--timeout", o->timeout_seconds, "stop the VM after this many seconds")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--engine", o->engine,
-                    "execution engine: jit (x86-64 JIT for hot blocks; the default for one vCPU) "
-                    "or interp (the interpreter; the default for several vCPUs)")
+                    "execution engine: jit (x86-64 JIT for hot blocks, the interpreter for the "
+                    "rest; the default on x86-64) or interp (the interpreter alone)")
         ->check(CLI::IsMember({"interp", "jit"}));
     cmd->add_flag("--check", o->check_jit,
                   "with --engine jit: run every compiled block in the interpreter too and stop "

@@ -53,7 +53,7 @@ BareMetalMachine::BareMetalMachine(BareMetalConfig config) : config_(std::move(c
         auto& h = harts_.emplace_back(std::make_unique<cpu::Hart>(*bus_, i));
         h->set_time_source([this] { return timebase_.now(); });
         h->on_watched_store = [this](u64 paddr) { on_tohost(paddr); };
-        if (auto c = attach_engine(*h, resolve_engine(config_.engine, n), config_.check_jit,
+        if (auto c = attach_engine(*h, resolve_engine(config_.engine), config_.check_jit,
                                    config_.jit_threshold))
             compilers_.push_back(std::move(c));
         hart_ptrs.push_back(h.get());

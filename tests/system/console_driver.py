@@ -14,6 +14,10 @@ import time
 PROMPT = re.compile(rb"root@rvisor-guest:[^#\n]*# (?:\x1b\[6n)?")
 
 
+# Bytes a cut-short greedy capture (\S+, \d+, \w+) may end with.
+GROWS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/,")
+
+
 class ConsoleError(AssertionError):
     pass
 
@@ -38,12 +42,34 @@ class Vm:
             return False
         return True
 
+    def _more(self, until):
+        """Reads until some output arrives or `until`; True when the log grew."""
+        size = len(self.log)
+        while len(self.log) == size and time.monotonic() < until:
+            ready, _, _ = select.select([self.proc.stdout], [], [],
+                                        max(0.0, until - time.monotonic()))
+            if not ready:
+                break
+            chunk = self.proc.stdout.read()
+            if not chunk:
+                break
+            self.log += chunk
+        return len(self.log) > size
+
     def expect(self, pattern, timeout=120):
         """Waits until `pattern` (bytes regex) appears after the last match; returns the match."""
         regex = re.compile(pattern) if isinstance(pattern, bytes) else pattern
         deadline = time.monotonic() + timeout
         while True:
             m = regex.search(self.log, self.pos)
+            if (m and m.end() == len(self.log) and regex is not PROMPT
+                    and m.end() > m.start() and chr(self.log[-1]) in GROWS):
+                # The match ends where the output so far ends, inside a line: a greedy
+                # capture (\S+, \d+) may be cut short ("online 0" of "online 0-3"), since the
+                # console delivers output in pieces. Match again once more output arrived or
+                # none came for a moment (a prompt stays at the end of the log).
+                if self._more(min(deadline, time.monotonic() + 0.2)):
+                    continue
             if m:
                 self.pos = m.end()
                 return m

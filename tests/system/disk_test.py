@@ -89,7 +89,7 @@ def boot(rvisor, disk, script):
     append = f"console=ttyS0 rvisor.cmd={b64} rvisor.poweroff=1"
     vm = Vm(rvisor, ["--disk", disk, "--append", append], timeout=300)
     try:
-        status = vm.expect(rb"rvisor-guest: exit (\d+)", timeout=280)
+        status = vm.expect(rb"rvisor-guest: exit (\d+)\r?\n", timeout=280)
         code = vm.wait_exit(timeout=60)
         log = vm.log.decode(errors="replace").replace("\r", "")
         assert status.group(1) == b"0", f"guest script failed ({status.group(1)!r}):\n{log[-3000:]}"

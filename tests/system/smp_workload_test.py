@@ -42,13 +42,13 @@ def run(rvisor, cpus, count, engine):
     vm = Vm(rvisor, ["--cpus", str(cpus), "--append", append] + extra, timeout=180)
     try:
         vm.expect(rb"rvisor-guest: ready", timeout=150)
-        online = vm.expect(rb"smp-test: online (\S+)", timeout=30).group(1).decode()
+        online = vm.expect(rb"smp-test: online (\S+)\r?\n", timeout=30).group(1).decode()
         if online != ("0" if cpus == 1 else f"0-{cpus - 1}"):
             vm.expect(rb"smp-test: cs", timeout=150)
             print("smp-test: secondary harts missing; the guest's log:\n" + "\n".join(
                 l for l in vm.log.decode(errors="replace").splitlines()
                 if "smp-test: dmesg" in l), file=sys.stderr)
-        cs = int(vm.expect(rb"smp-test: cs (\d+)", timeout=150).group(1))
+        cs = int(vm.expect(rb"smp-test: cs (\d+)\r?\n", timeout=150).group(1))
         vm.expect(rb"rvisor-guest: exit 0", timeout=30)
         code = vm.wait_exit(timeout=60)
         assert code == 0, f"rvisor exit code after poweroff: {code}"
@@ -72,12 +72,9 @@ def main():
     n = args.cpus
 
     try:
+        # (A rare "only '0' online" failure seen before was this test reading the line
+        # "online 0-3" while it was still arriving; the patterns now end at the newline.)
         online4, t4 = run(args.rvisor, n, args.count, args.engine)
-        if online4 != f"0-{n - 1}":
-            # Known, rare and not understood yet (issue 6/7 notes): a secondary hart misses
-            # Linux's 1 s bring-up window. Say so loudly and try once more; twice fails.
-            print(f"RETRY: only {online4!r} online with --cpus {n}", file=sys.stderr)
-            online4, t4 = run(args.rvisor, n, args.count, args.engine)
         assert online4 == f"0-{n - 1}", f"online cpus with --cpus {n}: {online4!r}"
         print(f"{n} vCPUs: {PROCS} x {args.count * 64} KiB dd|sha256sum in {t4:.2f} s")
         online1, t1 = run(args.rvisor, 1, args.count, args.engine)
