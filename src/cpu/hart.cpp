@@ -83,6 +83,7 @@ Hart::JitLayout Hart::jit_layout() const {
 void Hart::flush_translations() {
     // The jump cache is validated against the fetch TLB, so flushing the TLBs is enough.
     for (SoftTlb& t : tlbs_) t.flush();
+    user_victim_.flush();
     superpage_count_ = 0;
     superpage_overflow_ = false;
 }

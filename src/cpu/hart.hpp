@@ -20,6 +20,7 @@
 #include "cpu/pmp.hpp"
 #include "cpu/soft_tlb.hpp"
 #include "cpu/trap.hpp"
+#include "cpu/victim_tlb.hpp"
 #include "isa/decoder.hpp"
 #include "mem/bus.hpp"
 #include "mem/state_io.hpp"
@@ -249,6 +250,7 @@ class Hart {
             }
         }
         for (SoftTlb& t : tlbs_) t.flush_page(va);
+        user_victim_.flush_page(va);
     }
     // Drops every cached translation: satp/MXR/PMP change, SFENCE.VMA.
     void flush_translations();
@@ -287,6 +289,8 @@ class Hart {
     u64 hart_id_;
     // Data TLBs per translation context: U, S with SUM=0, S with SUM=1, M (bare or MPRV).
     SoftTlb tlbs_[4];
+    // Behind tlbs_[0].read: user-mode load translations beyond the first level's reach.
+    VictimTlb user_victim_;
     Pmp pmp_;
     SoftTlb* dtlb_ = &tlbs_[3];
     // The fetch side uses the exec entries of the set for priv_ (SUM does not affect

@@ -116,6 +116,17 @@ bool Hart::load_slow(u64 va, unsigned size, u64& out) {
         out = v;
         return true;
     }
+    const bool user = dtlb_ == &tlbs_[0];
+    if (user) {
+        // The second level holds only cacheable RAM pages (PMP uniform over the page), so a
+        // hit needs no further check.
+        if (const VictimTlb::Entry* v = user_victim_.find(va)) {
+            const u64 page = va & ~0xfffULL;
+            dtlb_->fill(dtlb_->read, va, reinterpret_cast<u8*>(v->addend + page), v->ppage);
+            out = ram_read(reinterpret_cast<const u8*>(v->addend + va), size);
+            return true;
+        }
+    }
     u64 pa;
     bool cacheable = false;
     if (!translate(va, Access::Read, pa, &cacheable)) return false;
@@ -125,7 +136,13 @@ bool Hart::load_slow(u64 va, unsigned size, u64& out) {
     }
     if (ram_.contains(pa, size)) {
         u8* host = ram_.host(pa);
-        if (cacheable) dtlb_->fill(dtlb_->read, va, host - (pa & 0xfff), pa & ~0xfffULL);
+        if (cacheable) {
+            u8* host_page = host - (pa & 0xfff);
+            dtlb_->fill(dtlb_->read, va, host_page, pa & ~0xfffULL);
+            if (user)
+                user_victim_.fill(va, reinterpret_cast<u64>(host_page) - (va & ~0xfffULL),
+                                  pa & ~0xfffULL);
+        }
         out = ram_read(host, size);
         return true;
     }
