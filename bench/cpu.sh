@@ -37,6 +37,7 @@ for e in $engines; do
 done
 
 if [ "$quick" = 1 ]; then bargs="b 1 -mmt1 -md18"; else bargs="b -mmt1"; fi
+scripts/install-deps --bench
 guest=$(scripts/fetch-guest --variant bench | tail -n1)
 echo "guest: $(head -n1 "$guest/VERSION") (bench), benchmark: 7z $bargs"
 script="7z $bargs"
