@@ -253,9 +253,13 @@ void Console::accept_client() {
 void Console::close_client() {
     ::close(in_fd_);
     in_fd_ = out_fd_ = -1;
+    // Nobody to tell: output is discarded until the next client.
+    drop_reader();
+}
+
+void Console::drop_reader() {
     inflight_begin_ = inflight_end_ = 0;
     std::lock_guard lock(out_mutex_);
-    // Nobody to tell: output is discarded until the next client.
     accepting_ = false;
     reader_attached_ = false;
     size_ = 0;
@@ -325,13 +329,7 @@ void Console::write_out() {
             close_client();
             return;
         }
-        inflight_begin_ = inflight_end_ = 0;
-        std::lock_guard lock(out_mutex_);
-        accepting_ = false;
-        reader_attached_ = false;
-        size_ = 0;
-        inflight_pending_ = false;
-        drained_.notify_all();
+        drop_reader();
         return;
     }
 }

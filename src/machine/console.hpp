@@ -73,6 +73,8 @@ class Console {
     bool read_input(bool& input_open);
     void accept_client();
     void close_client();
+    // The reader is gone: output is discarded from now on (and waiters for a drain released).
+    void drop_reader();
     void write_out();
     void wake();
     bool drained_locked() const { return size_ == 0 && !inflight_pending_; }
