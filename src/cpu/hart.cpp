@@ -4,7 +4,7 @@ namespace rvisor::cpu {
 
 namespace {
 // The 10 MHz time base of the virt board, from the host's monotonic clock.
-u64 host_timebase() {
+u64 host_timebase(const void*) {
     using namespace std::chrono;
     return static_cast<u64>(
                duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count()) /

@@ -64,9 +64,14 @@ class Hart {
     // The CLINT's mtimecmp for this hart: MTIP is pending while time >= mtimecmp.
     void set_mtimecmp(u64 value);
     // The 10 MHz time base shared with the CLINT (the `time` CSR, timer comparisons).
-    // Defaults to the host's monotonic clock.
-    void set_time_source(std::function<u64()> source) { time_source_ = std::move(source); }
-    u64 time() const { return time_source_(); }
+    // Defaults to the host's monotonic clock. A plain function and its context (not a
+    // std::function): the guest reads `time` and the timer checks read it on the hot path.
+    using TimeSource = u64 (*)(const void* context);
+    void set_time_source(TimeSource source, const void* context) {
+        time_source_ = source;
+        time_context_ = context;
+    }
+    u64 time() const { return time_source_(time_context_); }
 
     // Architectural state, for loaders, tests and debuggers.
     u64 pc() const { return pc_; }
@@ -273,7 +278,8 @@ class Hart {
     // Interrupt inputs written by other threads: lines (MSIP, MEIP, SEIP) and mtimecmp.
     std::atomic<u64> irq_lines_{0};
     std::atomic<u64> mtimecmp_{~0ULL};
-    std::function<u64()> time_source_;
+    TimeSource time_source_;
+    const void* time_context_ = nullptr;
     std::mutex park_mutex_;
     std::condition_variable park_cv_;
 

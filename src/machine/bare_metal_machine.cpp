@@ -51,7 +51,9 @@ BareMetalMachine::BareMetalMachine(BareMetalConfig config) : config_(std::move(c
     std::vector<cpu::Hart*> hart_ptrs;
     for (unsigned i = 0; i < n; ++i) {
         auto& h = harts_.emplace_back(std::make_unique<cpu::Hart>(*bus_, i));
-        h->set_time_source([this] { return timebase_.now(); });
+        h->set_time_source(
+            [](const void* t) { return static_cast<const devices::Timebase*>(t)->now(); },
+            &timebase_);
         h->on_watched_store = [this](u64 paddr) { on_tohost(paddr); };
         if (auto c = attach_engine(*h, resolve_engine(config_.engine), config_.check_jit,
                                    config_.jit_threshold))

@@ -71,9 +71,11 @@ VirtMachine::VirtMachine(VmConfig config) : config_(std::move(config)) {
     std::vector<cpu::Hart*> hart_ptrs;
     for (unsigned i = 0; i < config_.cpus; ++i) {
         harts_.push_back(std::make_unique<cpu::Hart>(*bus_, i));
-        harts_.back()->set_time_source([this] { return timebase_.now(); });
-        if (auto c = attach_engine(*harts_.back(), resolve_engine(config_.engine),
-                                   config_.check_jit))
+        harts_.back()->set_time_source(
+            [](const void* t) { return static_cast<const devices::Timebase*>(t)->now(); },
+            &timebase_);
+        if (auto c =
+                attach_engine(*harts_.back(), resolve_engine(config_.engine), config_.check_jit))
             compilers_.push_back(std::move(c));
         hart_ptrs.push_back(harts_.back().get());
     }
