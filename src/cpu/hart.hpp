@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "base/types.hpp"
@@ -72,6 +73,8 @@ class Hart {
         time_context_ = context;
     }
     u64 time() const { return time_source_(time_context_); }
+    // How often a polling swap gave up the host CPU (see note_idle_swap).
+    u64 idle_swap_yields() const { return idle_swap_yields_; }
 
     // Architectural state, for loaders, tests and debuggers.
     u64 pc() const { return pc_; }
@@ -286,6 +289,25 @@ class Hart {
     // LR/SC reservation (physical address, or ~0 when none) and the value LR saw.
     u64 reservation_ = ~0ULL;
     u64 reservation_value_ = 0;
+
+    // A swap that leaves memory as it was, again and again on one word, is a hart polling a
+    // flag another hart must set (OpenSBI's remote-fence wait swaps 0 into its sync word
+    // without PAUSE). With more vCPUs than host cores that hart may be waiting for one that
+    // is not running: after kIdleSwaps such swaps on one word, give up the host CPU.
+    void note_idle_swap(const u8* word) {
+        if (word != idle_swap_word_) {
+            idle_swap_word_ = word;
+            idle_swaps_ = 0;
+        } else if (++idle_swaps_ >= kIdleSwaps) {
+            idle_swaps_ = 0;
+            ++idle_swap_yields_;
+            std::this_thread::yield();
+        }
+    }
+    static constexpr u32 kIdleSwaps = 64;
+    const u8* idle_swap_word_ = nullptr;
+    u32 idle_swaps_ = 0;
+    u64 idle_swap_yields_ = 0;
 
     std::atomic<u32> events_{0};
     u64 code_events_seen_ = 0;

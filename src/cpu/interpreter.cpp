@@ -418,8 +418,10 @@ RunResult Hart::run(u64 max_instructions) {
     op_AmoswapW : {
         u8* h = atomic_host_pointer(RS1, 4);
         if (!h) goto fault;
-        RD = sx32(__atomic_exchange_n(reinterpret_cast<u32*>(h), static_cast<u32>(RS2),
-                                      __ATOMIC_SEQ_CST));
+        const u32 want = static_cast<u32>(RS2);
+        const u32 was = __atomic_exchange_n(reinterpret_cast<u32*>(h), want, __ATOMIC_SEQ_CST);
+        if (RVISOR_UNLIKELY(was == want)) note_idle_swap(h);
+        RD = sx32(was);
         NEXT();
     }
     op_AmoaddW : {
@@ -446,7 +448,10 @@ RunResult Hart::run(u64 max_instructions) {
     op_AmoswapD : {
         u8* h = atomic_host_pointer(RS1, 8);
         if (!h) goto fault;
-        RD = __atomic_exchange_n(reinterpret_cast<u64*>(h), RS2, __ATOMIC_SEQ_CST);
+        const u64 want = RS2;
+        const u64 was = __atomic_exchange_n(reinterpret_cast<u64*>(h), want, __ATOMIC_SEQ_CST);
+        if (RVISOR_UNLIKELY(was == want)) note_idle_swap(h);
+        RD = was;
         NEXT();
     }
     op_AmoaddD : {

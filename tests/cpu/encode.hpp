@@ -69,6 +69,9 @@ constexpr u32 csrrs(u32 rd, u32 csr, u32 rs1) {
 constexpr u32 amoadd_w(u32 rd, u32 rs1, u32 rs2) {
     return r_type(0, rs2, rs1, 2, rd, 0x2f);
 }
+constexpr u32 amoswap_d(u32 rd, u32 rs1, u32 rs2) {
+    return r_type(0x04, rs2, rs1, 3, rd, 0x2f);
+}
 constexpr u32 lr_d(u32 rd, u32 rs1) {
     return r_type(0x08, 0, rs1, 3, rd, 0x2f);
 }

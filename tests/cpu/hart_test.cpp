@@ -181,6 +181,34 @@ TEST_F(HartTest, MisalignedAmoRaisesStoreMisaligned) {
     EXPECT_EQ(hart.csrs().mtval, kBase + 0x3002);
 }
 
+// A loop swapping 0 into a word that holds 0 polls a flag (OpenSBI's remote-fence wait): every
+// kIdleSwaps such swaps the hart yields its host thread. Swaps that change memory never do.
+TEST_F(HartTest, RepeatedNoOpSwapsOnOneWordYieldTheHostThread) {
+    const u64 data = kBase + 0x3000;
+    // x5 = 200; loop: amoswap.d x1, x0, (x2); x5 -= 1; bne x5, x0, loop; ecall
+    put(kBase, {addi(5, 0, 200), amoswap_d(1, 2, 0), addi(5, 5, -1), bne(5, 0, -8), kEcall});
+    put(kTrap, {jal(0, 0)});
+    hart.reset(kBase);
+    ASSERT_TRUE(hart.csr_write(csr::kMtvec, kTrap));
+    hart.set_x(2, data);
+    hart.run(10000);
+    EXPECT_EQ(hart.csrs().mcause, 11u);
+    EXPECT_EQ(hart.idle_swap_yields(), 200u / 64);
+
+    // x1 alternates 1, 0, 1, ...: each swap changes the word, so it is no poll.
+    put(kBase, {addi(5, 0, 200), addi(1, 0, 1), amoswap_d(1, 2, 1), addi(5, 5, -1), bne(5, 0, -8),
+                kEcall});
+    std::memset(ram.host(data), 0, 8);
+    const u64 before = hart.idle_swap_yields();
+    hart.reset(kBase);
+    ASSERT_TRUE(hart.csr_write(csr::kMtvec, kTrap));
+    hart.set_x(2, data);
+    hart.run(10000);
+    EXPECT_EQ(hart.csrs().mcause, 11u);
+    EXPECT_EQ(hart.idle_swap_yields(), before);
+    EXPECT_EQ(mem64(data), 0u) << "200 swaps of alternating values end where they started";
+}
+
 TEST_F(HartTest, ScSucceedsOnlyWithAMatchingReservation) {
     const u64 data = kBase + 0x3000;
     put(kBase, {lr_d(1, 2), sc_d(3, 2, 4), sc_d(5, 2, 6), kEcall});
