@@ -406,18 +406,6 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                     and_(rax, imm);
                 mov(X(rd), rax);
                 return false;
-            case Op::Slli:
-            case Op::Srli:
-            case Op::Srai:
-                mov(rax, X(rs1));
-                if (in.op == Op::Slli)
-                    shl(rax, imm & 63);
-                else if (in.op == Op::Srli)
-                    shr(rax, imm & 63);
-                else
-                    sar(rax, imm & 63);
-                mov(X(rd), rax);
-                return false;
             case Op::Add:
             case Op::Sub:
             case Op::Xor:
@@ -434,19 +422,6 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                     or_(rax, X(rs2));
                 else
                     and_(rax, X(rs2));
-                mov(X(rd), rax);
-                return false;
-            case Op::Sll:
-            case Op::Srl:
-            case Op::Sra:
-                mov(rcx, X(rs2));  // x86 masks 64-bit shift counts to 6 bits, as RV64 does
-                mov(rax, X(rs1));
-                if (in.op == Op::Sll)
-                    shl(rax, cl);
-                else if (in.op == Op::Srl)
-                    shr(rax, cl);
-                else
-                    sar(rax, cl);
                 mov(X(rd), rax);
                 return false;
             case Op::Slt:
@@ -466,19 +441,6 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                 movsxd(rax, eax);
                 mov(X(rd), rax);
                 return false;
-            case Op::Slliw:
-            case Op::Srliw:
-            case Op::Sraiw:
-                mov(eax, X32(rs1));
-                if (in.op == Op::Slliw)
-                    shl(eax, imm & 31);
-                else if (in.op == Op::Srliw)
-                    shr(eax, imm & 31);
-                else
-                    sar(eax, imm & 31);
-                movsxd(rax, eax);
-                mov(X(rd), rax);
-                return false;
             case Op::Addw:
             case Op::Subw:
             case Op::Mulw:
@@ -492,20 +454,34 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                 movsxd(rax, eax);
                 mov(X(rd), rax);
                 return false;
+            case Op::Slli:
+            case Op::Srli:
+            case Op::Srai:
+            case Op::Sll:
+            case Op::Srl:
+            case Op::Sra:
+            case Op::Slliw:
+            case Op::Srliw:
+            case Op::Sraiw:
             case Op::Sllw:
             case Op::Srlw:
-            case Op::Sraw:
-                mov(ecx, X32(rs2));  // 32-bit shifts mask the count to 5 bits
-                mov(eax, X32(rs1));
-                if (in.op == Op::Sllw)
-                    shl(eax, cl);
-                else if (in.op == Op::Srlw)
-                    shr(eax, cl);
-                else
-                    sar(eax, cl);
-                movsxd(rax, eax);
+            case Op::Sraw: {
+                // x86 masks the count of a 64-bit shift to 6 bits and of a 32-bit one to 5,
+                // as RV64 does for SLL and SLLW; the W forms sign-extend the 32-bit result.
+                const Shift s = shift_of(in.op);
+                const Xbyak::Reg& r = s.word ? static_cast<const Xbyak::Reg&>(eax) : rax;
+                if (!s.by_register) {
+                    mov(r, s.word ? X32(rs1) : X(rs1));
+                    emit_shift(s, r, imm & (s.word ? 31 : 63));
+                } else {
+                    mov(rcx, X(rs2));
+                    mov(r, s.word ? X32(rs1) : X(rs1));
+                    emit_shift(s, r, cl);
+                }
+                if (s.word) movsxd(rax, eax);
                 mov(X(rd), rax);
                 return false;
+            }
             case Op::Fence:
                 // As in the interpreter: only W->R ordering needs a host fence under TSO.
                 if ((in.imm & 0x10) && (in.imm & 0x02)) mfence();
@@ -557,6 +533,38 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                 return false;
             }
             default: return false;  // not reached: compilable() filtered the prefix
+        }
+    }
+
+    // A RISC-V shift as the x86 instruction that does it.
+    struct Shift {
+        enum class Kind : u8 { Left, Logical, Arithmetic } kind;
+        bool word;         // the W forms: 32-bit operand, result sign-extended
+        bool by_register;  // the count is rs2, not the immediate
+    };
+    static Shift shift_of(Op op) {
+        using K = Shift::Kind;
+        switch (op) {
+            case Op::Slli: return {K::Left, false, false};
+            case Op::Srli: return {K::Logical, false, false};
+            case Op::Srai: return {K::Arithmetic, false, false};
+            case Op::Sll: return {K::Left, false, true};
+            case Op::Srl: return {K::Logical, false, true};
+            case Op::Sra: return {K::Arithmetic, false, true};
+            case Op::Slliw: return {K::Left, true, false};
+            case Op::Srliw: return {K::Logical, true, false};
+            case Op::Sraiw: return {K::Arithmetic, true, false};
+            case Op::Sllw: return {K::Left, true, true};
+            case Op::Srlw: return {K::Logical, true, true};
+            default: return {K::Arithmetic, true, true};  // Sraw
+        }
+    }
+    template <class Count>
+    void emit_shift(const Shift& s, const Xbyak::Reg& r, Count count) {
+        switch (s.kind) {
+            case Shift::Kind::Left: shl(r, count); break;
+            case Shift::Kind::Logical: shr(r, count); break;
+            case Shift::Kind::Arithmetic: sar(r, count); break;
         }
     }
 
