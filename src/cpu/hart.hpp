@@ -308,6 +308,7 @@ class Hart {
     const u8* idle_swap_word_ = nullptr;
     u32 idle_swaps_ = 0;
     u64 idle_swap_yields_ = 0;
+    std::vector<isa::DecodedInsn> decode_buffer_;  // decode_block's scratch
 
     std::atomic<u32> events_{0};
     u64 code_events_seen_ = 0;

@@ -355,23 +355,27 @@ Block* Hart::decode_block(u64 ppc) {
     const u64 page_end = (ppc & ~0xfffULL) + 0x1000;
     auto block = std::make_unique<Block>();
     block->ppc = ppc;
-    block->insns.reserve(16);
+    // Decoded into a reused buffer first, then copied at its exact size: a boot caches tens of
+    // thousands of blocks of ~5 instructions, and a growing vector's spare room would double
+    // the block cache's memory.
+    std::vector<isa::DecodedInsn>& insns = decode_buffer_;
+    insns.clear();
 
     u64 p = ppc;
-    while (p < page_end && block->insns.size() < kMaxBlockInsns) {
+    while (p < page_end && insns.size() < kMaxBlockInsns) {
         u16 low;
         std::memcpy(&low, ram_.host(p), 2);
         u32 bits = low;
         if (isa::insn_length(low) == 4) {
             if (p + 4 > page_end) {
-                if (!block->insns.empty()) break;
+                if (!insns.empty()) break;
                 return decode_straddling(pc_);
             }
             std::memcpy(&bits, ram_.host(p), 4);
         }
         isa::DecodedInsn insn = isa::decode(bits);
         if (insn.rd == 0 && !writes_fp_rd(insn.op)) insn.rd = 32;
-        block->insns.push_back(insn);
+        insns.push_back(insn);
         p += insn.len;
         if (ends_block(insn.op)) break;
     }
@@ -379,7 +383,8 @@ Block* Hart::decode_block(u64 ppc) {
     isa::DecodedInsn end;
     end.op = static_cast<isa::Op>(ExecOp::EndOfBlock);
     end.len = 0;
-    block->insns.push_back(end);
+    insns.push_back(end);
+    block->insns.assign(insns.begin(), insns.end());
 
     // From now on stores to this page must invalidate its blocks: take it off the fast path,
     // here and (through the event log) in every other hart's TLB.
