@@ -7,45 +7,11 @@
 #include "cpu/fpu.hpp"
 
 #include "cpu/hart.hpp"
+#include "cpu/int_division.hpp"
 
 namespace rvisor::cpu {
 
 namespace {
-
-// Division and remainder with the RISC-V results for division by zero and overflow
-// (unprivileged spec, table 13.1): no host trap, no undefined behaviour.
-inline i64 div64(i64 a, i64 b) {
-    if (b == 0) return -1;
-    if (a == INT64_MIN && b == -1) return INT64_MIN;
-    return a / b;
-}
-inline u64 divu64(u64 a, u64 b) {
-    return b == 0 ? ~0ULL : a / b;
-}
-inline i64 rem64(i64 a, i64 b) {
-    if (b == 0) return a;
-    if (a == INT64_MIN && b == -1) return 0;
-    return a % b;
-}
-inline u64 remu64(u64 a, u64 b) {
-    return b == 0 ? a : a % b;
-}
-inline i64 div32(i32 a, i32 b) {
-    if (b == 0) return -1;
-    if (a == INT32_MIN && b == -1) return INT32_MIN;
-    return a / b;
-}
-inline i64 divu32(u32 a, u32 b) {
-    return static_cast<i32>(b == 0 ? ~0u : a / b);
-}
-inline i64 rem32(i32 a, i32 b) {
-    if (b == 0) return a;
-    if (a == INT32_MIN && b == -1) return 0;
-    return a % b;
-}
-inline i64 remu32(u32 a, u32 b) {
-    return static_cast<i32>(b == 0 ? a : a % b);
-}
 
 inline u64 mulh(i64 a, i64 b) {
     return static_cast<u64>((static_cast<i128>(a) * b) >> 64);
@@ -356,31 +322,31 @@ RunResult Hart::run(u64 max_instructions) {
         RD = mulhu(RS1, RS2);
         NEXT();
     op_Div:
-        RD = static_cast<u64>(div64(static_cast<i64>(RS1), static_cast<i64>(RS2)));
+        RD = int_division::div(RS1, RS2);
         NEXT();
     op_Divu:
-        RD = divu64(RS1, RS2);
+        RD = int_division::divu(RS1, RS2);
         NEXT();
     op_Rem:
-        RD = static_cast<u64>(rem64(static_cast<i64>(RS1), static_cast<i64>(RS2)));
+        RD = int_division::rem(RS1, RS2);
         NEXT();
     op_Remu:
-        RD = remu64(RS1, RS2);
+        RD = int_division::remu(RS1, RS2);
         NEXT();
     op_Mulw:
         RD = sx32(static_cast<u32>(RS1) * static_cast<u32>(RS2));
         NEXT();
     op_Divw:
-        RD = static_cast<u64>(div32(static_cast<i32>(RS1), static_cast<i32>(RS2)));
+        RD = int_division::divw(RS1, RS2);
         NEXT();
     op_Divuw:
-        RD = static_cast<u64>(divu32(static_cast<u32>(RS1), static_cast<u32>(RS2)));
+        RD = int_division::divuw(RS1, RS2);
         NEXT();
     op_Remw:
-        RD = static_cast<u64>(rem32(static_cast<i32>(RS1), static_cast<i32>(RS2)));
+        RD = int_division::remw(RS1, RS2);
         NEXT();
     op_Remuw:
-        RD = static_cast<u64>(remu32(static_cast<u32>(RS1), static_cast<u32>(RS2)));
+        RD = int_division::remuw(RS1, RS2);
         NEXT();
 
         // ---- A: AMOs are host atomics on guest RAM (seq_cst covers every aq/rl combination) ----

@@ -1,5 +1,6 @@
 #include "jit/x86_block_compiler.hpp"
 
+#include "cpu/int_division.hpp"
 #include "jit/host_calls.hpp"
 
 #include <xbyak/xbyak.h>
@@ -518,14 +519,15 @@ class BlockEmitter : public Xbyak::CodeGenerator {
             case Op::Divuw:
             case Op::Remw:
             case Op::Remuw: {
-                const void* fn = in.op == Op::Div     ? reinterpret_cast<const void*>(&div_helper)
-                                 : in.op == Op::Divu  ? reinterpret_cast<const void*>(&divu_helper)
-                                 : in.op == Op::Rem   ? reinterpret_cast<const void*>(&rem_helper)
-                                 : in.op == Op::Remu  ? reinterpret_cast<const void*>(&remu_helper)
-                                 : in.op == Op::Divw  ? reinterpret_cast<const void*>(&divw_helper)
-                                 : in.op == Op::Divuw ? reinterpret_cast<const void*>(&divuw_helper)
-                                 : in.op == Op::Remw  ? reinterpret_cast<const void*>(&remw_helper)
-                                                     : reinterpret_cast<const void*>(&remuw_helper);
+                namespace d = cpu::int_division;
+                const void* fn = in.op == Op::Div     ? reinterpret_cast<const void*>(&d::div)
+                                 : in.op == Op::Divu  ? reinterpret_cast<const void*>(&d::divu)
+                                 : in.op == Op::Rem   ? reinterpret_cast<const void*>(&d::rem)
+                                 : in.op == Op::Remu  ? reinterpret_cast<const void*>(&d::remu)
+                                 : in.op == Op::Divw  ? reinterpret_cast<const void*>(&d::divw)
+                                 : in.op == Op::Divuw ? reinterpret_cast<const void*>(&d::divuw)
+                                 : in.op == Op::Remw  ? reinterpret_cast<const void*>(&d::remw)
+                                                      : reinterpret_cast<const void*>(&d::remuw);
                 mov(rdi, X(rs1));
                 mov(rsi, X(rs2));
                 call_fn(fn);
