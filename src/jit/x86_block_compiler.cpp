@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace rvisor::jit {
@@ -386,10 +387,15 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                 return false;
             case Op::Slti:
             case Op::Sltiu:
+            case Op::Slt:
+            case Op::Sltu:
                 xor_(ecx, ecx);
                 mov(rax, X(rs1));
-                cmp(rax, imm);
-                if (in.op == Op::Slti)
+                if (in.op == Op::Slti || in.op == Op::Sltiu)
+                    cmp(rax, imm);
+                else
+                    cmp(rax, X(rs2));
+                if (in.op == Op::Slti || in.op == Op::Slt)
                     setl(cl);
                 else
                     setb(cl);
@@ -399,12 +405,7 @@ class BlockEmitter : public Xbyak::CodeGenerator {
             case Op::Ori:
             case Op::Andi:
                 mov(rax, X(rs1));
-                if (in.op == Op::Xori)
-                    xor_(rax, imm);
-                else if (in.op == Op::Ori)
-                    or_(rax, imm);
-                else
-                    and_(rax, imm);
+                emit_alu(in.op, rax, imm);
                 mov(X(rd), rax);
                 return false;
             case Op::Add:
@@ -413,28 +414,8 @@ class BlockEmitter : public Xbyak::CodeGenerator {
             case Op::Or:
             case Op::And:
                 mov(rax, X(rs1));
-                if (in.op == Op::Add)
-                    add(rax, X(rs2));
-                else if (in.op == Op::Sub)
-                    sub(rax, X(rs2));
-                else if (in.op == Op::Xor)
-                    xor_(rax, X(rs2));
-                else if (in.op == Op::Or)
-                    or_(rax, X(rs2));
-                else
-                    and_(rax, X(rs2));
+                emit_alu(in.op, rax, X(rs2));
                 mov(X(rd), rax);
-                return false;
-            case Op::Slt:
-            case Op::Sltu:
-                xor_(ecx, ecx);
-                mov(rax, X(rs1));
-                cmp(rax, X(rs2));
-                if (in.op == Op::Slt)
-                    setl(cl);
-                else
-                    setb(cl);
-                mov(X(rd), rcx);
                 return false;
             case Op::Addiw:
                 mov(eax, X32(rs1));
@@ -446,12 +427,7 @@ class BlockEmitter : public Xbyak::CodeGenerator {
             case Op::Subw:
             case Op::Mulw:
                 mov(eax, X32(rs1));
-                if (in.op == Op::Addw)
-                    add(eax, X32(rs2));
-                else if (in.op == Op::Subw)
-                    sub(eax, X32(rs2));
-                else
-                    imul(eax, X32(rs2));
+                emit_alu(in.op, eax, X32(rs2));
                 movsxd(rax, eax);
                 mov(X(rd), rax);
                 return false;
@@ -535,6 +511,27 @@ class BlockEmitter : public Xbyak::CodeGenerator {
                 return false;
             }
             default: return false;  // not reached: compilable() filtered the prefix
+        }
+    }
+
+    // The x86 instruction for a RISC-V ALU op: r = r op src (a register, memory slot or
+    // immediate; the W forms pass 32-bit operands). MULW takes no immediate.
+    template <class Src>
+    void emit_alu(Op op, const Xbyak::Reg& r, const Src& src) {
+        switch (op) {
+            case Op::Add:
+            case Op::Addw: add(r, src); break;
+            case Op::Sub:
+            case Op::Subw: sub(r, src); break;
+            case Op::Xor:
+            case Op::Xori: xor_(r, src); break;
+            case Op::Or:
+            case Op::Ori: or_(r, src); break;
+            case Op::And:
+            case Op::Andi: and_(r, src); break;
+            default:
+                if constexpr (!std::is_integral_v<Src>) imul(r, src);  // Mulw
+                break;
         }
     }
 
