@@ -136,6 +136,27 @@ class JitTest : public ::testing::Test {
         EXPECT_EQ(std::memcmp(jit.ram.host(kData), interp.ram.host(kData), 0x1000), 0);
         EXPECT_GT(jit.compiler->blocks_compiled(), 0u);
     }
+    // Three blocks in one page chained in a loop: A -> B -> C -> A (linked jumps between
+    // different blocks), 200 times; checks both harts agree and the loop's exact result.
+    void run_three_block_loop() {
+        put(kBase, {
+                       addi(1, 1, 1),
+                       jal(0, 8),  // A (kBase): jump to B
+                       kEcall,     // (skipped)
+                       addi(2, 2, 2),
+                       jal(0, 8),  // B (kBase + 12): jump to C
+                       kEcall,     //
+                       addi(3, 3, 3),
+                       blt(1, 4, -28),  // C (kBase + 24): back to A
+                       kEcall,
+                   });
+        run(100000, {{4, 200}});
+        EXPECT_EQ(jit.hart.x(1), 200u);
+        EXPECT_EQ(jit.hart.x(2), 400u);
+        EXPECT_EQ(jit.hart.x(3), 600u);
+        EXPECT_EQ(jit.hart.csrs().mcause, 11u);
+        EXPECT_EQ(jit.hart.csrs().mepc, kBase + 32);
+    }
     u64 data64(u64 addr) {
         u64 v;
         std::memcpy(&v, jit.ram.host(addr), 8);
@@ -253,25 +274,7 @@ TEST_F(JitTest, TrapInALaterPassOfASelfLoopStoresRegistersWrittenInEarlierPasses
 }
 
 TEST_F(JitTest, BlocksOfOnePageLinkIntoEachOther) {
-    // Three blocks in one page chained in a loop: A -> B -> C -> A (linked jumps between
-    // different blocks), 200 times.
-    put(kBase, {
-                   addi(1, 1, 1),
-                   jal(0, 8),  // A (kBase): jump to B
-                   kEcall,     // (skipped)
-                   addi(2, 2, 2),
-                   jal(0, 8),  // B (kBase + 12): jump to C
-                   kEcall,     //
-                   addi(3, 3, 3),
-                   blt(1, 4, -28),  // C (kBase + 24): back to A
-                   kEcall,
-               });
-    run(100000, {{4, 200}});
-    EXPECT_EQ(jit.hart.x(1), 200u);
-    EXPECT_EQ(jit.hart.x(2), 400u);
-    EXPECT_EQ(jit.hart.x(3), 600u);
-    EXPECT_EQ(jit.hart.csrs().mcause, 11u);
-    EXPECT_EQ(jit.hart.csrs().mepc, kBase + 32);
+    run_three_block_loop();
     EXPECT_EQ(jit.compiler->blocks_compiled(), 4u);  // A, B, C and the trap loop, once each
 }
 
@@ -323,25 +326,7 @@ class JitFlushTest : public JitTest {
 };
 
 TEST_F(JitFlushTest, FullCodeBufferFlushesAndLinkedBlocksStayCorrect) {
-    // Three blocks in one page chained in a loop: A -> B -> C -> A (linked jumps between
-    // different blocks), 200 times.
-    put(kBase, {
-                   addi(1, 1, 1),
-                   jal(0, 8),  // A (kBase): jump to B
-                   kEcall,     // (skipped)
-                   addi(2, 2, 2),
-                   jal(0, 8),  // B (kBase + 12): jump to C
-                   kEcall,     //
-                   addi(3, 3, 3),
-                   blt(1, 4, -28),  // C (kBase + 24): back to A
-                   kEcall,
-               });
-    run(100000, {{4, 200}});
-    EXPECT_EQ(jit.hart.x(1), 200u);
-    EXPECT_EQ(jit.hart.x(2), 400u);
-    EXPECT_EQ(jit.hart.x(3), 600u);
-    EXPECT_EQ(jit.hart.csrs().mcause, 11u);
-    EXPECT_EQ(jit.hart.csrs().mepc, kBase + 32);
+    run_three_block_loop();
     EXPECT_GT(jit.compiler->blocks_compiled(), 3u) << "the buffer was never flushed";
 }
 
