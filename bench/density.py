@@ -61,6 +61,26 @@ def need(status, answer, want, what):
     return answer
 
 
+def open_console(daemon_sock, name, timeout):
+    """Opens VM `name`'s console through rvisord (an upgraded HTTP stream): returns the
+    socket and the console bytes that came with the 101 answer."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(daemon_sock)
+    s.sendall(f"GET /vms/{name}/console HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+              "Upgrade: rvisor-console\r\n\r\n".encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise Failure(f"console of {name}: the daemon closed the stream")
+        buf += chunk
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise Failure(f"console of {name}: {head[:80]!r}")
+    return s, rest
+
+
 class Consoles:
     """Upgraded console streams of the daemon's VMs, read by one thread that timestamps the
     first "rvisor-guest: ready" of each (the daemon replays the last 64 KiB on attach, so
@@ -77,20 +97,7 @@ class Consoles:
         self.thread.start()
 
     def attach(self, name):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        s.connect(self.daemon_sock)
-        s.sendall(f"GET /vms/{name}/console HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                  "Upgrade: rvisor-console\r\n\r\n".encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = s.recv(65536)
-            if not chunk:
-                raise Failure(f"console of {name}: the daemon closed the stream")
-            buf += chunk
-        head, _, rest = buf.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise Failure(f"console of {name}: {head[:80]!r}")
+        s, rest = open_console(self.daemon_sock, name, 10)
         s.setblocking(False)
         with self.lock:
             self.tail[name] = b""
@@ -381,15 +388,7 @@ class Bench:
 
     def check_alive(self, name):
         """The restored guest answers at its shell: returns seconds from now to the answer."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(30)
-        s.connect(self.sock)
-        s.sendall(f"GET /vms/{name}/console HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-                  "Upgrade: rvisor-console\r\n\r\n".encode())
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            buf += s.recv(65536)
-        buf = buf.partition(b"\r\n\r\n")[2]
+        s, buf = open_console(self.sock, name, 30)
         t0 = time.monotonic()
         s.sendall(b"echo dens''ity-$((6*7))\n")
         while b"density-42" not in buf:
