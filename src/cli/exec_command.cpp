@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "engine_options.hpp"
 #include "machine/bare_metal_machine.hpp"
 #include "size_arg.hpp"
 
@@ -33,8 +34,7 @@ int run_exec(const ExecOptions& o) {
         return kExitBadInput;
     }
     config.harts = o.cpus;
-    if (!o.engine.empty())
-        config.engine = o.engine == "jit" ? machine::Engine::Jit : machine::Engine::Interpreter;
+    config.engine = engine_from(o.engine, config.engine);
     if (o.check_jit && config.engine != machine::Engine::Jit) {
         std::fprintf(stderr, "rvisor exec: --check needs --engine jit\n");
         return kExitBadInput;
@@ -113,13 +113,7 @@ void add_exec_command(CLI::App& app, int& exit_code) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("--memory", opts->memory, "guest RAM size (default 128M)");
     cmd->add_flag("--stats", opts->stats, "print instructions retired and MIPS to stderr");
-    cmd->add_option("--engine", opts->engine,
-                    "execution engine: jit (x86-64 JIT for hot blocks, the interpreter for the "
-                    "rest; the default on x86-64) or interp (the interpreter alone)")
-        ->check(CLI::IsMember({"interp", "jit"}));
-    cmd->add_flag("--check", opts->check_jit,
-                  "with --engine jit: run every compiled block in the interpreter too and stop "
-                  "(exit 99) at the first difference");
+    add_engine_options(*cmd, opts->engine, opts->check_jit);
     cmd->add_option("--jit-threshold", opts->jit_threshold,
                     "with --engine jit: compile a block once it ran this many times (default "
                     "16; 1 compiles every block, for testing)")

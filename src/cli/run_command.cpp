@@ -6,6 +6,7 @@
 
 #include "api_run.hpp"
 #include "commands.hpp"
+#include "engine_options.hpp"
 #include "machine/boot_loader.hpp"
 #include "machine/elf_loader.hpp"
 #include "machine/net_backend_factory.hpp"
@@ -145,8 +146,7 @@ int run_vm(const RunOptions& o) {
         }
         if (o.timeout_seconds > 0)
             config.timeout = std::chrono::milliseconds(static_cast<i64>(o.timeout_seconds * 1000));
-        if (!o.engine.empty())
-            config.engine = o.engine == "jit" ? machine::Engine::Jit : machine::Engine::Interpreter;
+        config.engine = engine_from(o.engine, config.engine);
         if (o.check_jit && config.engine != machine::Engine::Jit)
             throw ConfigError("--check needs --engine jit");
         if (o.check_jit && config.cpus > 1)  // other harts would change memory mid-check
@@ -255,13 +255,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                     "resume");
     cmd->add_option("--timeout", o->timeout_seconds, "stop the VM after this many seconds")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--engine", o->engine,
-                    "execution engine: jit (x86-64 JIT for hot blocks, the interpreter for the "
-                    "rest; the default on x86-64) or interp (the interpreter alone)")
-        ->check(CLI::IsMember({"interp", "jit"}));
-    cmd->add_flag("--check", o->check_jit,
-                  "with --engine jit: run every compiled block in the interpreter too and stop "
-                  "(exit 99) at the first difference");
+    add_engine_options(*cmd, o->engine, o->check_jit);
     cmd->add_option("--exit-status-file", o->exit_status_file,
                     "write the exit code here when the VM ends (for rvisord, which is not the "
                     "parent of VMs it re-attached to after a restart)");
